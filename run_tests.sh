@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Sets everything up, builds, and runs the whole test suite with CTest.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+"$root/tools/scripts/install_deps.sh"
+"$root/tools/scripts/build.sh"
+ctest --test-dir "${LRP_BUILD_DIR:-$root/build}" --parallel "$(nproc)" --output-on-failure "$@"

@@ -1,0 +1,98 @@
+// lrp::Session: a model prepared to run, with all of its run-time memory in
+// one arena.
+//
+// Create() plans the arena (shapes, liveness, offsets), creates and sets up
+// every XNNPACK operator at its final arena address, and packs the weights
+// into the arena through XNNPACK's allocator. After Create() returns ok,
+// Forward() performs no heap allocation, no system call and throws nothing;
+// it only runs the prepared operators.
+//
+// Memory: the arena is either supplied by the caller (options.arena, which
+// must outlive the Session; Create() fails with kArenaTooSmall and the exact
+// required size if it is too small) or allocated by the Session as a single
+// block. RequiredArena() returns the exact size before anything runs. Besides
+// the arena, a Session owns only its own small object and, with threads > 1,
+// a pthreadpool (its worker threads and their control block).
+//
+// The Model must outlive the Session (weights are read in place at Create()).
+// A Session is not thread-safe: one thread drives it at a time.
+#ifndef LRP_SESSION_H_
+#define LRP_SESSION_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "lrp/model.h"
+#include "lrp/status.h"
+
+namespace lrp {
+
+enum class Mode : uint8_t {
+  kForward,  // activations are reused once dead: the smallest arena
+  kExplain,  // every activation the relevance pass reads is kept
+};
+const char* ModeName(Mode mode);
+
+struct SessionOptions {
+  Mode mode = Mode::kForward;
+  int threads = 1;               // pthreadpool workers; 1 = run in the caller
+  void* arena = nullptr;         // caller's buffer, 64-byte aligned, or null
+  size_t arena_bytes = 0;        // its size
+};
+
+// How the arena is spent, in bytes. total is what a caller must supply.
+struct ArenaReport {
+  size_t total = 0;
+  size_t activations = 0;  // planned activation buffers (incl. reuse)
+  size_t relevance = 0;    // relevance buffers (explain mode)
+  size_t operators = 0;    // XNNPACK packed weights, operator state, node table
+  size_t activation_bytes_unplanned = 0;  // sum of all activations, no reuse
+};
+
+class Session {
+ public:
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  static Status Create(const Model& model, const SessionOptions& options,
+                       std::unique_ptr<Session>* out);
+  // The exact arena a Session with these options needs (options.arena is
+  // ignored). Costs one dry creation of the operators.
+  static Status RequiredArena(const Model& model, const SessionOptions& options,
+                              ArenaReport* report);
+
+  // Copies `count` floats (the input in the runtime layout, NHWC) into the
+  // input tensor and runs the network. Non-finite input values are rejected.
+  Status Forward(const float* input, size_t count);
+  // Runs the network on what is already in input().
+  Status Forward();
+
+  float* input();
+  size_t input_size() const;
+  const float* output() const;
+  size_t output_size() const;
+  // Any tensor's data after Forward(): in explain mode every activation; in
+  // forward mode only the input and the output are guaranteed to be intact.
+  const float* tensor(uint32_t index) const;
+
+  const ArenaReport& arena_report() const { return report_; }
+  const Model& model() const { return *model_; }
+  const SessionOptions& options() const { return options_; }
+
+  struct State;  // opaque; lives in the arena
+
+ private:
+  Session() = default;
+
+  const Model* model_ = nullptr;
+  SessionOptions options_;
+  ArenaReport report_;
+  State* state_ = nullptr;        // lives in the arena
+  uint8_t* owned_arena_ = nullptr;
+};
+
+}  // namespace lrp
+
+#endif  // LRP_SESSION_H_

@@ -1,0 +1,33 @@
+// Text formatting shared by the `lrp` subcommands. Output must be identical
+// on every run and platform, so numbers go through fixed printf formats.
+#ifndef LRP_TOOLS_CLI_FORMAT_H_
+#define LRP_TOOLS_CLI_FORMAT_H_
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace lrp {
+namespace cli {
+
+// `s` with control characters shown as \xNN. Names and messages can come
+// from an untrusted model file; this keeps them on one line and keeps
+// terminal escape sequences out of the output.
+std::string Printable(const std::string& s);
+
+// "%.6g", with "inf", "-inf" and "nan" spelled the same everywhere.
+std::string FormatFloat(float value);
+
+// "[0.485, 0.456, 0.406]"; "[]" when empty.
+std::string FormatFloats(const std::vector<float>& values);
+
+// "1234567 B (1.18 MiB)": exact bytes plus a human-readable size.
+std::string FormatBytes(size_t bytes);
+
+// Pads or leaves `s` so it occupies at least `width` columns.
+std::string PadRight(const std::string& s, size_t width);
+
+}  // namespace cli
+}  // namespace lrp
+
+#endif  // LRP_TOOLS_CLI_FORMAT_H_

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs lrp's build and test dependencies from Debian packages.
+# Idempotent: packages already present are skipped; apt runs only if needed.
+set -euo pipefail
+
+packages=(
+  cmake ninja-build pkg-config g++
+  libxnnpack-dev libpthreadpool-dev libcpuinfo-dev
+  libflatbuffers-dev flatbuffers-compiler
+  libstb-dev libgtest-dev libbenchmark-dev
+)
+# Extra groups, requested by name: `install_deps.sh fuzz`.
+for group in "$@"; do
+  case "$group" in
+    fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    *) echo "install_deps.sh: unknown group '$group' (known: fuzz)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install_deps.sh: installing ${missing[*]}"
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+  as_root=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
