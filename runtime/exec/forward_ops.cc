@@ -45,8 +45,41 @@ Status CreateDepthwise(const LayerParams& window, size_t channels, const float* 
                  "depthwise convolution");
 }
 
-Status Create(const Model& model, const LayerDesc& l, float* const* tensors, pthreadpool_t pool,
-              xnn_operator_t* ops) {
+// Conv2D or Dense from x into y with activation range r.
+Status CreateLinear(const Model& model, const LayerDesc& l, Range r, const float* x, float* y,
+                    pthreadpool_t pool, xnn_operator_t* op) {
+  const Shape& in = model.tensors()[l.inputs[0]].shape;
+  const LayerParams& p = l.params;
+  if (l.kind == LayerKind::kConv2D) {
+    const size_t cin = Channels(in);
+    LRP_RETURN_IF_ERROR(FromXnn(
+        xnn_create_convolution2d_nhwc_f32(
+            static_cast<uint32_t>(p.padding.top), static_cast<uint32_t>(p.padding.right),
+            static_cast<uint32_t>(p.padding.bottom), static_cast<uint32_t>(p.padding.left),
+            static_cast<uint32_t>(p.kernel_h), static_cast<uint32_t>(p.kernel_w),
+            static_cast<uint32_t>(p.stride_h), static_cast<uint32_t>(p.stride_w),
+            static_cast<uint32_t>(p.dilation_h), static_cast<uint32_t>(p.dilation_w),
+            static_cast<uint32_t>(p.groups), cin / p.groups,
+            static_cast<size_t>(p.out_channels / p.groups), cin,
+            static_cast<size_t>(p.out_channels), l.buffers.data[0], l.buffers.data[1], r.lo,
+            r.hi, 0, op),
+        "create convolution"));
+    return FromXnn(xnn_setup_convolution2d_nhwc_f32(*op, 1, in.dims[0], in.dims[1], x, y, pool),
+                   "setup convolution");
+  }
+  const size_t cin = in.elements();
+  const size_t cout = static_cast<size_t>(p.out_channels);
+  LRP_RETURN_IF_ERROR(FromXnn(
+      xnn_create_fully_connected_nc_f32(cin, cout, cin, cout, l.buffers.data[0],
+                                        l.buffers.data[1], r.lo, r.hi, 0, op),
+      "create fully connected"));
+  return FromXnn(xnn_setup_fully_connected_nc_f32(*op, 1, x, y, pool), "setup fully connected");
+}
+
+// With `pre`, a Conv2D/Dense writes its pre-activation there and a clamp
+// operator (ops[1]) applies the fused activation into the output.
+Status Create(const Model& model, const LayerDesc& l, float* const* tensors, float* pre,
+              pthreadpool_t pool, xnn_operator_t* ops) {
   const Shape& in = model.tensors()[l.inputs[0]].shape;
   const Shape& out = model.tensors()[l.output].shape;
   const float* x = tensors[l.inputs[0]];
@@ -54,34 +87,14 @@ Status Create(const Model& model, const LayerDesc& l, float* const* tensors, pth
   const LayerParams& p = l.params;
   const size_t n = out.elements();
   switch (l.kind) {
-    case LayerKind::kConv2D: {
-      const Range r = ActivationRange(p.activation);
-      const size_t cin = Channels(in);
-      LRP_RETURN_IF_ERROR(FromXnn(
-          xnn_create_convolution2d_nhwc_f32(
-              static_cast<uint32_t>(p.padding.top), static_cast<uint32_t>(p.padding.right),
-              static_cast<uint32_t>(p.padding.bottom), static_cast<uint32_t>(p.padding.left),
-              static_cast<uint32_t>(p.kernel_h), static_cast<uint32_t>(p.kernel_w),
-              static_cast<uint32_t>(p.stride_h), static_cast<uint32_t>(p.stride_w),
-              static_cast<uint32_t>(p.dilation_h), static_cast<uint32_t>(p.dilation_w),
-              static_cast<uint32_t>(p.groups), cin / p.groups,
-              static_cast<size_t>(p.out_channels / p.groups), cin,
-              static_cast<size_t>(p.out_channels), l.buffers.data[0], l.buffers.data[1], r.lo,
-              r.hi, 0, &ops[0]),
-          "create convolution"));
-      return FromXnn(xnn_setup_convolution2d_nhwc_f32(ops[0], 1, in.dims[0], in.dims[1], x, y, pool),
-                     "setup convolution");
-    }
+    case LayerKind::kConv2D:
     case LayerKind::kDense: {
       const Range r = ActivationRange(p.activation);
-      const size_t cin = in.elements();
-      const size_t cout = static_cast<size_t>(p.out_channels);
-      LRP_RETURN_IF_ERROR(FromXnn(
-          xnn_create_fully_connected_nc_f32(cin, cout, cin, cout, l.buffers.data[0],
-                                            l.buffers.data[1], r.lo, r.hi, 0, &ops[0]),
-          "create fully connected"));
-      return FromXnn(xnn_setup_fully_connected_nc_f32(ops[0], 1, x, y, pool),
-                     "setup fully connected");
+      if (!pre) return CreateLinear(model, l, r, x, y, pool, &ops[0]);
+      LRP_RETURN_IF_ERROR(CreateLinear(model, l, Range{-kInf, kInf}, x, pre, pool, &ops[0]));
+      LRP_RETURN_IF_ERROR(
+          FromXnn(xnn_create_clamp_nc_f32(n, n, n, r.lo, r.hi, 0, &ops[1]), "create clamp"));
+      return FromXnn(xnn_setup_clamp_nc_f32(ops[1], 1, pre, y, pool), "setup clamp");
     }
     case LayerKind::kRelu:
     case LayerKind::kClamp: {
@@ -205,7 +218,8 @@ Status Create(const Model& model, const LayerDesc& l, float* const* tensors, pth
 
 }  // namespace
 
-uint32_t OperatorCount(const LayerDesc& layer) {
+uint32_t OperatorCount(const LayerDesc& layer, bool pre) {
+  if (pre) return 2;
   switch (layer.kind) {
     case LayerKind::kReshape:
     case LayerKind::kLRN:
@@ -218,7 +232,7 @@ uint32_t OperatorCount(const LayerDesc& layer) {
 }
 
 Status PrepareNode(const Model& model, uint32_t layer_index, float* const* tensors,
-                   pthreadpool_t pool, ExecNode* node) {
+                   float* pre, pthreadpool_t pool, ExecNode* node) {
   const LayerDesc& l = model.layers()[layer_index];
   node->layer = &l;
   node->input = tensors[l.inputs[0]];
@@ -226,7 +240,7 @@ Status PrepareNode(const Model& model, uint32_t layer_index, float* const* tenso
   const Shape& out = model.tensors()[l.output].shape;
   node->channels = Channels(out);
   node->pixels = out.elements() / node->channels;
-  Status s = Create(model, l, tensors, pool, node->ops);
+  Status s = Create(model, l, tensors, pre, pool, node->ops);
   if (!s.ok()) {
     return Status(s.code(), "layer " + std::to_string(layer_index) + " '" + l.name + "' (" +
                                 LayerKindName(l.kind) + "): " + s.message());

@@ -26,14 +26,17 @@ struct ExecNode {
   size_t channels = 0;            // output's last dimension
 };
 
-// Operators the layer needs; sizes the node tables before creation.
-uint32_t OperatorCount(const LayerDesc& layer);
+// Operators the layer needs; sizes the node tables before creation. `pre`:
+// the layer writes a pre-activation (explain mode, fused activation).
+uint32_t OperatorCount(const LayerDesc& layer, bool pre);
 
 // Creates and sets up `node->ops` for `layer`. `tensors[t]` is the arena
-// address of tensor t. Allocations XNNPACK makes here go to the allocator
-// installed by the caller (the arena). Errors name the layer.
+// address of tensor t; a non-null `pre` receives a Conv2D/Dense layer's
+// pre-activation (its fused activation then runs as a second operator).
+// Allocations XNNPACK makes here go to the allocator installed by the caller
+// (the arena). Errors name the layer.
 Status PrepareNode(const Model& model, uint32_t layer_index, float* const* tensors,
-                   pthreadpool_t pool, ExecNode* node);
+                   float* pre, pthreadpool_t pool, ExecNode* node);
 
 // Runs a prepared node; allocation-free.
 Status RunNode(const ExecNode& node, pthreadpool_t pool);

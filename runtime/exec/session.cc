@@ -1,11 +1,14 @@
 // Session creation: plan -> arena layout -> operators at fixed addresses.
 //
 // Arena layout (each region 64-byte aligned):
-//   [ tables: State, ExecNode[L], tensor pointers, operator handles ]
-//   [ activations (Plan) ][ relevance (Plan, explain mode) ]
+//   [ tables: State, ExecNode[L], tensor pointers, operator handles,
+//     explain tables (relevance_setup.h) ]
+//   [ activations (Plan) ][ relevance (Plan) ][ pre-activations ]
+//   [ relevance scratch ][ rule constants ]              (explain mode)
 //   [ XNNPACK: packed weights, operator objects, indirection buffers ]
-// The first three are computed; the last is measured by creating the
-// operators once with a measuring allocator (runtime/xnn/arena_allocator.h).
+// Everything but the last region is computed; the last is measured by
+// creating the operators once with a measuring allocator
+// (runtime/xnn/arena_allocator.h).
 #include "lrp/session.h"
 
 #include <cmath>
@@ -16,6 +19,7 @@
 #include <pthreadpool.h>
 
 #include "runtime/exec/forward_ops.h"
+#include "runtime/lrp/relevance_setup.h"
 #include "runtime/plan/planner.h"
 #include "runtime/xnn/arena_allocator.h"
 #include "runtime/xnn/xnn_init.h"
@@ -33,6 +37,7 @@ struct Session::State {
   const float* output = nullptr;
   size_t input_size = 0;
   size_t output_size = 0;
+  internal::ExplainState* explain = nullptr;  // explain mode only
 };
 
 namespace {
@@ -42,43 +47,78 @@ constexpr int kMaxThreads = 256;
 
 size_t Align(size_t x) { return (x + kAlign - 1) / kAlign * kAlign; }
 
-struct ArenaLayout {
-  size_t state = 0, nodes = 0, tensors = 0, ops = 0;  // offsets in the tables
-  size_t activations = 0, relevance = 0, xnnpack = 0;  // region offsets
+// Everything decided before the arena exists.
+struct Blueprint {
+  std::vector<Rule> rules;
+  internal::Plan plan;
+  internal::ExplainFootprint footprint;
+  bool explain = false;
+  // Region offsets.
+  size_t nodes = 0, tensors = 0, ops = 0, explain_tables = 0;
+  size_t activations = 0, relevance = 0, pre = 0, scratch = 0, constants = 0, xnnpack = 0;
 };
 
-ArenaLayout Layout(const Model& model, const internal::Plan& plan) {
-  ArenaLayout a;
+float* PreActivation(const Blueprint& bp, uint8_t* base, size_t layer) {
+  if (!bp.explain || bp.footprint.pre_offset[layer] == SIZE_MAX) return nullptr;
+  return reinterpret_cast<float*>(base + bp.pre + bp.footprint.pre_offset[layer]);
+}
+
+Status MakeBlueprint(const Model& model, const SessionOptions& options, Blueprint* bp) {
+  bp->explain = options.mode == Mode::kExplain;
+  internal::PlanOptions plan_options;
+  plan_options.mode = options.mode;
+  if (bp->explain) {
+    LRP_RETURN_IF_ERROR(ResolveComposite(model, options.composite, &bp->rules));
+    bp->footprint = internal::MeasureExplain(model, bp->rules);
+    plan_options.explained_layers = bp->footprint.explained_layers;
+    plan_options.keep_relevance = options.keep_relevance;
+  }
+  bp->plan = internal::MakePlan(model, plan_options);
+
   size_t total_ops = 0;
-  for (const LayerDesc& l : model.layers()) total_ops += internal::OperatorCount(l);
-  a.state = 0;
-  a.nodes = Align(sizeof(Session::State));
-  a.tensors = Align(a.nodes + sizeof(ExecNode) * model.layers().size());
-  a.ops = Align(a.tensors + sizeof(float*) * model.tensors().size());
-  a.activations = Align(a.ops + sizeof(xnn_operator_t) * total_ops);
-  a.relevance = Align(a.activations + plan.activation_bytes);
-  a.xnnpack = Align(a.relevance + plan.relevance_bytes);
-  return a;
+  for (size_t i = 0; i < model.layers().size(); ++i) {
+    const bool pre = bp->explain && bp->footprint.pre_offset[i] != SIZE_MAX;
+    total_ops += internal::OperatorCount(model.layers()[i], pre);
+  }
+  bp->nodes = Align(sizeof(Session::State));
+  bp->tensors = Align(bp->nodes + sizeof(ExecNode) * model.layers().size());
+  bp->ops = Align(bp->tensors + sizeof(float*) * model.tensors().size());
+  bp->explain_tables = Align(bp->ops + sizeof(xnn_operator_t) * total_ops);
+  bp->activations = Align(bp->explain_tables + (bp->explain ? bp->footprint.table_bytes : 0));
+  bp->relevance = Align(bp->activations + bp->plan.activation_bytes);
+  bp->pre = Align(bp->relevance + bp->plan.relevance_bytes);
+  bp->scratch = Align(bp->pre + (bp->explain ? bp->footprint.pre_bytes : 0));
+  bp->constants = Align(bp->scratch + (bp->explain ? bp->footprint.scratch_bytes : 0));
+  bp->xnnpack = Align(bp->constants + (bp->explain ? bp->footprint.constant_bytes : 0));
+  return Status::Ok();
 }
 
 void ReleaseAll(Session::State* state) {
   if (!state) return;
+  internal::ReleaseExplain(state->explain);
   for (uint32_t i = 0; i < state->num_nodes; ++i) internal::ReleaseNode(&state->nodes[i]);
   state->num_nodes = 0;
 }
 
+void FillReport(const Blueprint& bp, size_t xnnpack_used, ArenaReport* r) {
+  r->activations = bp.plan.activation_bytes + (bp.scratch - bp.pre);
+  r->relevance = bp.plan.relevance_bytes + (bp.xnnpack - bp.scratch);
+  r->activation_bytes_unplanned = bp.plan.unplanned_bytes;
+  r->total = Align(bp.xnnpack + xnnpack_used);
+  r->operators = r->total - r->activations - r->relevance;
+}
+
 }  // namespace
 
-// Builds the tables and operators in [base, base + capacity). With a
-// measuring allocator, base only needs to cover the computed regions.
-static Status Build(const Model& model, const internal::Plan& plan, const ArenaLayout& layout,
-                    pthreadpool_t pool, uint8_t* base, internal::ArenaAllocator* allocator,
-                    Session::State** out) {
-  auto* state = new (base + layout.state) Session::State();
+// Builds the tables and operators in the arena at `base`. With a measuring
+// allocator, base only needs to cover the computed regions.
+static Status Build(const Model& model, const Blueprint& bp, pthreadpool_t pool, uint8_t* base,
+                    internal::ArenaAllocator* allocator, Session::State** out) {
+  auto* state = new (base) Session::State();
   state->pool = pool;
-  state->nodes = reinterpret_cast<ExecNode*>(base + layout.nodes);
-  state->tensors = reinterpret_cast<float**>(base + layout.tensors);
-  auto* ops = reinterpret_cast<xnn_operator_t*>(base + layout.ops);
+  state->nodes = reinterpret_cast<ExecNode*>(base + bp.nodes);
+  state->tensors = reinterpret_cast<float**>(base + bp.tensors);
+  auto* ops = reinterpret_cast<xnn_operator_t*>(base + bp.ops);
 
   const auto& tensors = model.tensors();
   std::vector<bool> has_buffer(tensors.size(), false);
@@ -86,7 +126,7 @@ static Status Build(const Model& model, const internal::Plan& plan, const ArenaL
   for (const LayerDesc& l : model.layers()) has_buffer[l.output] = true;
   for (size_t t = 0; t < tensors.size(); ++t) {
     state->tensors[t] = has_buffer[t] ? reinterpret_cast<float*>(
-                                            base + layout.activations + plan.activation_offset[t])
+                                            base + bp.activations + bp.plan.activation_offset[t])
                                       : nullptr;
   }
   state->input = state->tensors[model.input()];
@@ -96,19 +136,28 @@ static Status Build(const Model& model, const internal::Plan& plan, const ArenaL
 
   internal::ScopedArenaAllocator scope(allocator);
   const uint32_t num_layers = static_cast<uint32_t>(model.layers().size());
-  for (uint32_t i = 0; i < num_layers; ++i) {
+  Status s;
+  for (uint32_t i = 0; i < num_layers && s.ok(); ++i) {
     ExecNode* node = new (&state->nodes[i]) ExecNode();
+    float* pre = PreActivation(bp, base, i);
     node->ops = ops;
-    node->num_ops = internal::OperatorCount(model.layers()[i]);
+    node->num_ops = internal::OperatorCount(model.layers()[i], pre != nullptr);
     for (uint32_t k = 0; k < node->num_ops; ++k) ops[k] = nullptr;
     ops += node->num_ops;
     state->num_nodes = i + 1;
-    Status s = internal::PrepareNode(model, i, state->tensors, pool, node);
-    if (!s.ok() || allocator->exhausted()) {
-      ReleaseAll(state);
-      if (allocator->exhausted()) return Status(StatusCode::kArenaTooSmall, "arena exhausted");
-      return s;
-    }
+    s = internal::PrepareNode(model, i, state->tensors, pre, pool, node);
+  }
+  if (s.ok() && bp.explain) {
+    const internal::ExplainRegions regions{base + bp.explain_tables, base + bp.relevance,
+                                           base + bp.pre, base + bp.scratch,
+                                           base + bp.constants};
+    s = internal::BuildExplain(model, bp.rules, bp.footprint, bp.plan, state->tensors, regions,
+                               pool, &state->explain);
+  }
+  if (!s.ok() || allocator->exhausted()) {
+    ReleaseAll(state);
+    if (allocator->exhausted()) return Status(StatusCode::kArenaTooSmall, "arena exhausted");
+    return s;
   }
   *out = state;
   return Status::Ok();
@@ -131,26 +180,20 @@ static pthreadpool_t CreatePool(int threads) {
   return threads > 1 ? pthreadpool_create(static_cast<size_t>(threads)) : nullptr;
 }
 
-// Dry creation with the measuring allocator; fills everything but `total`'s
-// dependence on the real arena (there is none: the layout is fixed).
-static Status Measure(const Model& model, const internal::Plan& plan, pthreadpool_t pool,
+// Dry creation with the measuring allocator.
+static Status Measure(const Model& model, const Blueprint& bp, pthreadpool_t pool,
                       ArenaReport* report) {
-  const ArenaLayout layout = Layout(model, plan);
   void* scratch = nullptr;
-  if (posix_memalign(&scratch, kAlign, layout.xnnpack) != 0) {
+  if (posix_memalign(&scratch, kAlign, bp.xnnpack) != 0) {
     return Status(StatusCode::kBackendError, "out of memory while measuring the arena");
   }
   internal::ArenaAllocator measuring;
   Session::State* state = nullptr;
-  Status s = Build(model, plan, layout, pool, static_cast<uint8_t*>(scratch), &measuring, &state);
+  Status s = Build(model, bp, pool, static_cast<uint8_t*>(scratch), &measuring, &state);
   ReleaseAll(state);
   std::free(scratch);
   LRP_RETURN_IF_ERROR(s);
-  report->activations = plan.activation_bytes;
-  report->relevance = plan.relevance_bytes;
-  report->activation_bytes_unplanned = plan.unplanned_bytes;
-  report->total = Align(layout.xnnpack + measuring.used());
-  report->operators = report->total - report->activations - report->relevance;
+  FillReport(bp, measuring.used(), report);
   return Status::Ok();
 }
 
@@ -158,9 +201,10 @@ Status Session::RequiredArena(const Model& model, const SessionOptions& options,
                               ArenaReport* report) {
   LRP_RETURN_IF_ERROR(CheckOptions(options));
   LRP_RETURN_IF_ERROR(internal::EnsureXnnInitialized());
-  const internal::Plan plan = internal::MakePlan(model, options.mode);
+  Blueprint bp;
+  LRP_RETURN_IF_ERROR(MakeBlueprint(model, options, &bp));
   pthreadpool_t pool = CreatePool(options.threads);
-  Status s = Measure(model, plan, pool, report);
+  Status s = Measure(model, bp, pool, report);
   if (pool) pthreadpool_destroy(pool);
   return s;
 }
@@ -172,8 +216,8 @@ Status Session::Create(const Model& model, const SessionOptions& options,
     return Status(StatusCode::kInvalidArgument, "the arena must be 64-byte aligned");
   }
   LRP_RETURN_IF_ERROR(internal::EnsureXnnInitialized());
-  const internal::Plan plan = internal::MakePlan(model, options.mode);
-  const ArenaLayout layout = Layout(model, plan);
+  Blueprint bp;
+  LRP_RETURN_IF_ERROR(MakeBlueprint(model, options, &bp));
 
   std::unique_ptr<Session> session(new Session());
   session->model_ = &model;
@@ -187,22 +231,16 @@ Status Session::Create(const Model& model, const SessionOptions& options,
   Status s;
   if (base) {
     // Caller's arena: build in place; measure only to report a shortfall.
-    if (options.arena_bytes >= layout.xnnpack) {
-      internal::ArenaAllocator allocator(base + layout.xnnpack,
-                                         options.arena_bytes - layout.xnnpack);
-      s = Build(model, plan, layout, pool, base, &allocator, &session->state_);
-      ArenaReport& r = session->report_;
-      r.activations = plan.activation_bytes;
-      r.relevance = plan.relevance_bytes;
-      r.activation_bytes_unplanned = plan.unplanned_bytes;
-      r.total = Align(layout.xnnpack + allocator.used());
-      r.operators = r.total - r.activations - r.relevance;
+    if (options.arena_bytes >= bp.xnnpack) {
+      internal::ArenaAllocator allocator(base + bp.xnnpack, options.arena_bytes - bp.xnnpack);
+      s = Build(model, bp, pool, base, &allocator, &session->state_);
+      FillReport(bp, allocator.used(), &session->report_);
     } else {
       s = Status(StatusCode::kArenaTooSmall, "");
     }
     if (s.code() == StatusCode::kArenaTooSmall) {
       ArenaReport needed;
-      s = Measure(model, plan, pool, &needed);
+      s = Measure(model, bp, pool, &needed);
       if (s.ok()) {
         s = Status(StatusCode::kArenaTooSmall,
                    "the arena has " + std::to_string(options.arena_bytes) +
@@ -213,7 +251,7 @@ Status Session::Create(const Model& model, const SessionOptions& options,
     }
   } else {
     // Own arena: measure, allocate exactly that, build.
-    s = Measure(model, plan, pool, &session->report_);
+    s = Measure(model, bp, pool, &session->report_);
     if (s.ok()) {
       void* block = nullptr;
       if (posix_memalign(&block, kAlign, session->report_.total) != 0) {
@@ -224,9 +262,8 @@ Status Session::Create(const Model& model, const SessionOptions& options,
       base = session->owned_arena_ = static_cast<uint8_t*>(block);
     }
     if (s.ok()) {
-      internal::ArenaAllocator allocator(base + layout.xnnpack,
-                                         session->report_.total - layout.xnnpack);
-      s = Build(model, plan, layout, pool, base, &allocator, &session->state_);
+      internal::ArenaAllocator allocator(base + bp.xnnpack, session->report_.total - bp.xnnpack);
+      s = Build(model, bp, pool, base, &allocator, &session->state_);
       if (s.code() == StatusCode::kArenaTooSmall) {
         s = Status(StatusCode::kInternal, "the measured arena size was not enough");
       }
@@ -236,6 +273,10 @@ Status Session::Create(const Model& model, const SessionOptions& options,
     if (pool) pthreadpool_destroy(pool);
     return s;  // ~Session frees the owned arena
   }
+  if (session->state_->explain) {
+    session->state_->explain->gradient_x_input = options.composite.name == "gradient-x-input";
+  }
+  session->rules_ = std::move(bp.rules);
   *out = std::move(session);
   return Status::Ok();
 }
@@ -249,10 +290,12 @@ Session::~Session() {
 }
 
 Status Session::Forward() {
-  const State& s = *state_;
+  State& s = *state_;
+  if (s.explain) s.explain->forward_done = false;
   for (uint32_t i = 0; i < s.num_nodes; ++i) {
     LRP_RETURN_IF_ERROR(internal::RunNode(s.nodes[i], s.pool));
   }
+  if (s.explain) s.explain->forward_done = true;
   return Status::Ok();
 }
 
@@ -271,6 +314,36 @@ Status Session::Forward(const float* input, size_t count) {
   }
   std::memcpy(state_->input, input, count * sizeof(float));
   return Forward();
+}
+
+Status Session::Explain(int target, ExplainInit init) {
+  if (!state_->explain) {
+    return Status(StatusCode::kInvalidArgument,
+                  "this Session was created in forward mode; use Mode::kExplain");
+  }
+  return internal::RunExplain(*model_, state_->explain, state_->pool, state_->tensors, target,
+                              init);
+}
+
+int Session::explained_target() const { return state_->explain ? state_->explain->target : -1; }
+
+const float* Session::relevance() const {
+  return state_->explain ? state_->explain->relevance[model_->input()] : nullptr;
+}
+
+const float* Session::tensor_relevance(uint32_t index) const {
+  if (!state_->explain || index >= model_->tensors().size()) return nullptr;
+  if (!options_.keep_relevance && index != model_->input()) return nullptr;
+  return state_->explain->relevance[index];
+}
+
+const double* Session::relevance_sums() const {
+  return state_->explain ? state_->explain->sums : nullptr;
+}
+
+uint32_t Session::logits_tensor() const {
+  return state_->explain ? state_->explain->logits
+                         : static_cast<uint32_t>(model_->output());
 }
 
 float* Session::input() { return state_->input; }

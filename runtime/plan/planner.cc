@@ -13,12 +13,19 @@ namespace {
 
 constexpr int kUnused = INT_MAX;
 
-// Tensor -> buffer group: a Reshape's output joins its input's group.
-std::vector<size_t> BufferGroups(const Model& model) {
+// Tensor -> buffer group: a Reshape's output joins its input's group (for
+// relevance only if the Reshape is the input's sole reader).
+std::vector<size_t> BufferGroups(const Model& model, bool relevance) {
   std::vector<size_t> group(model.tensors().size());
+  std::vector<int> readers(group.size(), 0);
   for (size_t t = 0; t < group.size(); ++t) group[t] = t;
   for (const LayerDesc& l : model.layers()) {
-    if (l.kind == LayerKind::kReshape) group[l.output] = group[l.inputs[0]];
+    for (uint32_t t : l.inputs) ++readers[t];
+  }
+  for (const LayerDesc& l : model.layers()) {
+    if (l.kind == LayerKind::kReshape && (!relevance || readers[l.inputs[0]] == 1)) {
+      group[l.output] = group[l.inputs[0]];
+    }
   }
   return group;
 }
@@ -60,14 +67,15 @@ size_t TensorBufferBytes(size_t elements) {
   return (bytes + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
 }
 
-Plan MakePlan(const Model& model, Mode mode) {
+Plan MakePlan(const Model& model, const PlanOptions& options) {
+  const Mode mode = options.mode;
   Plan plan;
   plan.mode = mode;
   const auto& layers = model.layers();
   const int num_layers = static_cast<int>(layers.size());
   const int forward_end = num_layers - 1;
   const int explain_end = 2 * num_layers - 1;
-  const std::vector<size_t> group = BufferGroups(model);
+  const std::vector<size_t> group = BufferGroups(model, false);
 
   std::vector<Lifetime> life(group.size());
   life[group[model.input()]].Extend(0);
@@ -88,15 +96,26 @@ Plan MakePlan(const Model& model, Mode mode) {
   }
 
   if (mode == Mode::kExplain) {
-    std::vector<Lifetime> rel(group.size());
+    const std::vector<size_t> rgroup = BufferGroups(model, true);
+    std::vector<Lifetime> rel(rgroup.size());
     auto relevance_step = [&](int layer) { return explain_end - layer; };
-    for (int i = 0; i < num_layers; ++i) {
-      for (uint32_t t : layers[i].inputs) rel[group[t]].Extend(relevance_step(i));
-      rel[group[layers[i].output]].Extend(relevance_step(i));
+    const int explained = static_cast<int>(options.explained_layers);
+    for (int i = 0; i < explained; ++i) {
+      for (uint32_t t : layers[i].inputs) rel[rgroup[t]].Extend(relevance_step(i));
+      rel[rgroup[layers[i].output]].Extend(relevance_step(i));
     }
-    rel[group[model.output()]].Extend(num_layers);  // seeded before the pass
-    rel[group[model.input()]].Extend(explain_end);  // the result
-    plan.relevance_bytes = PlaceGroups(model, group, rel, &plan.relevance_offset);
+    if (explained > 0) {
+      rel[rgroup[layers[explained - 1].output]].Extend(num_layers);  // seeded first
+    }
+    rel[rgroup[model.input()]].Extend(explain_end);  // the result
+    if (options.keep_relevance) {
+      for (Lifetime& l : rel) {
+        if (l.last >= 0) l.Extend(explain_end);
+      }
+    }
+    plan.relevance_bytes = PlaceGroups(model, rgroup, rel, &plan.relevance_offset);
+    plan.has_relevance.assign(rgroup.size(), false);
+    for (size_t t = 0; t < rgroup.size(); ++t) plan.has_relevance[t] = rel[rgroup[t]].last >= 0;
   }
   return plan;
 }

@@ -11,7 +11,9 @@
 //    forward reader (the first to run backwards) to the relevance step of its
 //    producer; the input's relevance is kept to the end.
 // Reshape does not move data: its output shares its input's buffer (one
-// buffer group, alive for the union of both lifetimes).
+// buffer group, alive for the union of both lifetimes). Relevance buffers are
+// shared the same way only when the Reshape is its input's sole reader (two
+// readers both add relevance into the input).
 #ifndef LRP_RUNTIME_PLAN_PLANNER_H_
 #define LRP_RUNTIME_PLAN_PLANNER_H_
 
@@ -37,12 +39,22 @@ struct Plan {
   size_t activation_bytes = 0;
   // Relevance (explain mode only; empty otherwise).
   std::vector<size_t> relevance_offset;
+  std::vector<bool> has_relevance;  // tensor is on the relevance path
   size_t relevance_bytes = 0;
   // Sum of all activation buffers without reuse, for reports.
   size_t unplanned_bytes = 0;
 };
 
-Plan MakePlan(const Model& model, Mode mode);
+struct PlanOptions {
+  Mode mode = Mode::kForward;
+  // Explain mode: layers [0, explained_layers) take part in the relevance
+  // pass (a final Softmax does not); keep_relevance keeps every tensor's
+  // relevance to the end instead of reusing its buffer.
+  size_t explained_layers = 0;
+  bool keep_relevance = false;
+};
+
+Plan MakePlan(const Model& model, const PlanOptions& options);
 
 }  // namespace internal
 }  // namespace lrp

@@ -1,5 +1,6 @@
 // End-to-end tests of the `lrp` binary: each test runs it as a user would
 // and checks exit code, stdout and stderr.
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <cmath>
@@ -10,8 +11,7 @@
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-
+#include "lrp/model_builder.h"
 #include "tools/io/npy.h"
 
 namespace lrp {
@@ -91,7 +91,8 @@ class JsonChecker {
 
  private:
   void Space() {
-    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\t' || s_[i_] == '\r')) ++i_;
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\t' || s_[i_] == '\r'))
+      ++i_;
   }
   bool Lit(const char* w) {
     std::string word(w);
@@ -145,9 +146,9 @@ class JsonChecker {
 };
 
 TEST(CliTest, HelpExitsZeroEverywhere) {
-  for (const char* args : {"--help", "-h", "help", "help info", "help run", "help zoo",
-                           "help bench", "info --help", "run --help", "zoo --help",
-                           "bench --help", "run --model x.lrpm -h", "zoo -h"}) {
+  for (const char* args :
+       {"--help", "-h", "help", "help info", "help run", "help zoo", "help bench", "info --help",
+        "run --help", "zoo --help", "bench --help", "run --model x.lrpm -h", "zoo -h"}) {
     CliResult r = Lrp(args);
     EXPECT_EQ(r.exit_code, 0) << args << ": " << r.err;
     EXPECT_NE(r.out.find("usage: lrp"), std::string::npos) << args << ": " << r.out;
@@ -170,11 +171,10 @@ TEST(CliTest, UsageErrorsExitTwo) {
   ExpectOneLineError(Lrp("run --input x.npy"), 2, "lrp run: ", "missing required flag --model");
   ExpectOneLineError(Lrp("run --model m.lrpm"), 2, "lrp run: ", "--input");
   ExpectOneLineError(Lrp("run --model"), 2, "lrp run: ", "--model needs a value");
-  ExpectOneLineError(Lrp("run --model a --model b --input x"), 2, "lrp run: ",
-                     "more than once");
+  ExpectOneLineError(Lrp("run --model a --model b --input x"), 2, "lrp run: ", "more than once");
   ExpectOneLineError(Lrp("run --model m --input x --threads -2"), 2, "lrp run: ", "--threads");
-  ExpectOneLineError(Lrp("zoo nonesuch -o x.lrpm"), 2, "lrp zoo: ",
-                     "unknown architecture 'nonesuch'");
+  ExpectOneLineError(Lrp("zoo nonesuch -o x.lrpm"), 2,
+                     "lrp zoo: ", "unknown architecture 'nonesuch'");
   ExpectOneLineError(Lrp("zoo small-cnn"), 2, "lrp zoo: ", "--output");
   ExpectOneLineError(Lrp("zoo small-cnn -o x --seed -1"), 2, "lrp zoo: ", "--seed");
   ExpectOneLineError(Lrp("zoo small-cnn -o x --seed 1.5"), 2, "lrp zoo: ", "--seed");
@@ -182,8 +182,8 @@ TEST(CliTest, UsageErrorsExitTwo) {
   ExpectOneLineError(Lrp("bench --model m --iterations 0"), 2, "lrp bench: ", "--iterations");
   ExpectOneLineError(Lrp("bench --model m --iterations ten"), 2, "lrp bench: ", "--iterations");
   ExpectOneLineError(Lrp("bench --model m --iterations -5"), 2, "lrp bench: ", "--iterations");
-  ExpectOneLineError(Lrp("bench --model m --iterations 99999999999999999999"), 2, "lrp bench: ",
-                     "--iterations");
+  ExpectOneLineError(Lrp("bench --model m --iterations 99999999999999999999"), 2,
+                     "lrp bench: ", "--iterations");
   ExpectOneLineError(Lrp("bench --model m --warmup -1"), 2, "lrp bench: ", "--warmup");
   ExpectOneLineError(Lrp("bench --model m --mode sideways"), 2, "lrp bench: ", "--mode");
   ExpectOneLineError(Lrp("bench --model m --json=yes"), 2, "lrp bench: ", "takes no value");
@@ -214,9 +214,9 @@ TEST(CliTest, InfoDescribesTheModel) {
   CliResult r = Lrp("info " + Quote(model));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* needle :
-       {"format version", "producer", "[28, 28, 1]", "NCHW", "(1, 1, 28, 28)", "conv1",
-        "conv2d", "kernel=3x3", "fc2", "dense", "parameters", "labels", "10", "forward",
-        "explain", "total", "activations", "relevance", "operators"}) {
+       {"format version", "producer", "[28, 28, 1]", "NCHW", "(1, 1, 28, 28)", "conv1", "conv2d",
+        "kernel=3x3", "fc2", "dense", "parameters", "labels", "10", "forward", "explain", "total",
+        "activations", "relevance", "operators"}) {
     EXPECT_NE(r.out.find(needle), std::string::npos) << "'" << needle << "' not in:\n" << r.out;
   }
   // Same input, same output.
@@ -228,14 +228,61 @@ TEST(CliTest, InfoJsonParses) {
   CliResult r = Lrp("info --json --threads 2 " + Quote(model));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(JsonChecker(r.out).Valid()) << r.out;
-  for (const char* key :
-       {"\"model\"", "\"format_version\"", "\"producer\"", "\"input\"", "\"shape\"",
-        "\"source_layout\": \"NCHW\"", "\"source_shape\"", "\"low\"", "\"high\"", "\"layers\"",
-        "\"kind\": \"conv2d\"", "\"output_shape\"", "\"params\"", "\"parameters\"",
-        "\"output\"", "\"labels\": 10", "\"arena\"", "\"threads\": 2", "\"forward\"",
-        "\"explain\"", "\"total\""}) {
+  for (const char* key : {"\"model\"",
+                          "\"format_version\"",
+                          "\"producer\"",
+                          "\"input\"",
+                          "\"shape\"",
+                          "\"source_layout\": \"NCHW\"",
+                          "\"source_shape\"",
+                          "\"low\"",
+                          "\"high\"",
+                          "\"layers\"",
+                          "\"kind\": \"conv2d\"",
+                          "\"output_shape\"",
+                          "\"params\"",
+                          "\"parameters\"",
+                          "\"output\"",
+                          "\"labels\": 10",
+                          "\"arena\"",
+                          "\"threads\": 2",
+                          "\"forward\"",
+                          "\"explain\"",
+                          "\"total\""}) {
     EXPECT_NE(r.out.find(key), std::string::npos) << key << " not in:\n" << r.out;
   }
+}
+
+// Names come from the model file, so they can hold anything: quotes,
+// backslashes, control characters, terminal escapes, invalid UTF-8.
+TEST(CliTest, InfoEscapesHostileNames) {
+  const std::string nasty = "in\"put\\\n\x1b[31m\xff\xc3(";
+  ModelBuilder b;
+  uint32_t x = b.Input(nasty, Shape{4});
+  b.Dense(nasty + "fc", x, 2, std::vector<float>(8, 0.5f), {});
+  b.SetProducer(nasty);
+  b.SetLabels({nasty, "ok"});
+  std::string path = Tmp("nasty.lrpm");
+  Status s = b.WriteFile(path);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+
+  CliResult json = Lrp("info --json " + Quote(path));
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_TRUE(JsonChecker(json.out).Valid()) << json.out;
+  EXPECT_NE(json.out.find("in\\\"put\\\\\\n\\u001b[31m\\ufffd\\ufffd("), std::string::npos)
+      << json.out;
+
+  CliResult text = Lrp("info " + Quote(path));
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_EQ(text.out.find('\x1b'), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("\\x1b[31m"), std::string::npos) << text.out;
+
+  std::string input = WriteInput({1, 4});
+  CliResult run = Lrp("run --model " + Quote(path) + " --input " + Quote(input));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out.find('\x1b'), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find('\xff'), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("\\xff\\xc3("), std::string::npos) << run.out;
 }
 
 TEST(CliTest, RunWritesOutput) {
@@ -245,8 +292,8 @@ TEST(CliTest, RunWritesOutput) {
     std::string input = WriteInput(shape);
     std::string output = Tmp("y.npy");
     std::remove(output.c_str());
-    CliResult r = Lrp("run --model " + Quote(model) + " --input " + Quote(input) +
-                      " --output " + Quote(output));
+    CliResult r = Lrp("run --model " + Quote(model) + " --input " + Quote(input) + " --output " +
+                      Quote(output));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("top 5 of 10"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("(1, 10)"), std::string::npos) << r.out;
@@ -280,16 +327,16 @@ TEST(CliTest, MissingFilesFailCleanly) {
   std::string model = MakeSmallCnn();
   std::string missing = Tmp("nothing_here");
   ExpectOneLineError(Lrp("info " + Quote(missing)), 1, "lrp info: ", "nothing_here");
-  ExpectOneLineError(Lrp("run --model " + Quote(missing) + " --input x.npy"), 1, "lrp run: ",
-                     "nothing_here");
+  ExpectOneLineError(Lrp("run --model " + Quote(missing) + " --input x.npy"), 1,
+                     "lrp run: ", "nothing_here");
   ExpectOneLineError(Lrp("run --model " + Quote(model) + " --input " + Quote(missing)), 1,
                      "lrp run: ", "nothing_here");
   ExpectOneLineError(Lrp("bench --model " + Quote(missing)), 1, "lrp bench: ", "nothing_here");
   ExpectOneLineError(Lrp("run --model " + Quote(model) + " --input " + Quote(model)), 1,
                      "lrp run: ", "not a .npy file");
   std::string input = WriteInput({1, 1, 28, 28});
-  ExpectOneLineError(Lrp("run --model " + Quote(model) + " --input " + Quote(input) +
-                         " --output " + Quote(Tmp("no_dir/y.npy"))),
+  ExpectOneLineError(Lrp("run --model " + Quote(model) + " --input " + Quote(input) + " --output " +
+                         Quote(Tmp("no_dir/y.npy"))),
                      1, "lrp run: ", "no_dir");
 }
 
@@ -299,8 +346,8 @@ TEST(CliTest, CorruptModelFailsCleanly) {
   ASSERT_GT(bytes.size(), 64u);
   std::string input = WriteInput({1, 1, 28, 28});
   std::vector<std::string> corruptions = {
-      "",                              // empty
-      bytes.substr(0, 16),             // header only
+      "",                   // empty
+      bytes.substr(0, 16),  // header only
       bytes.substr(0, bytes.size() / 2),
       // Short of its end (the last bytes may be alignment padding, which
       // a file can legitimately lack, so cut deeper than that).
@@ -338,8 +385,8 @@ TEST(CliTest, BenchReportsTimes) {
 
 TEST(CliTest, BenchExplainIsNotAvailableYet) {
   std::string model = MakeSmallCnn();
-  ExpectOneLineError(Lrp("bench --mode explain --model " + Quote(model)), 2, "lrp bench: ",
-                     "not available yet");
+  ExpectOneLineError(Lrp("bench --mode explain --model " + Quote(model)), 2,
+                     "lrp bench: ", "not available yet");
 }
 
 }  // namespace

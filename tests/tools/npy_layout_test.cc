@@ -1,9 +1,9 @@
 #include "tools/io/npy_layout.h"
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace lrp {
 namespace io {
@@ -33,8 +33,8 @@ TEST(NpyLayoutTest, SourceShapes) {
 TEST(NpyLayoutTest, TransposesNchwInput) {
   for (bool with_batch : {true, false}) {
     std::vector<float> nhwc;
-    Status s = ToRuntimeLayout(ChannelsFirst(with_batch), Shape{2, 3, 2}, SourceLayout::kNCHW,
-                               &nhwc);
+    Status s =
+        ToRuntimeLayout(ChannelsFirst(with_batch), Shape{2, 3, 2}, SourceLayout::kNCHW, &nhwc);
     ASSERT_TRUE(s.ok()) << s.ToString();
     ASSERT_EQ(nhwc.size(), 12u);
     for (int h = 0; h < 2; ++h) {

@@ -1,13 +1,13 @@
 #include "tools/io/npy.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace lrp {
 namespace io {
@@ -44,8 +44,7 @@ std::vector<uint8_t> F8Bytes(const std::vector<double>& values) {
 }
 
 std::string Dict(const std::string& descr, const std::string& order, const std::string& shape) {
-  return "{'descr': '" + descr + "', 'fortran_order': " + order + ", 'shape': " + shape +
-         ", }\n";
+  return "{'descr': '" + descr + "', 'fortran_order': " + order + ", 'shape': " + shape + ", }\n";
 }
 
 Status Parse(const std::vector<uint8_t>& bytes, NpyArray* out) {
@@ -147,9 +146,8 @@ TEST(NpyTest, AcceptsVersion2And3Headers) {
 
 TEST(NpyTest, ConvertsFloat64) {
   NpyArray out;
-  Status s = Parse(MakeNpy(1, Dict("<f8", "False", "(2, 2)"),
-                           F8Bytes({0.1, -2.5, 1e300, 3.0})),
-                   &out);
+  Status s =
+      Parse(MakeNpy(1, Dict("<f8", "False", "(2, 2)"), F8Bytes({0.1, -2.5, 1e300, 3.0})), &out);
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(out.shape, (std::vector<int64_t>{2, 2}));
   EXPECT_EQ(out.data[0], 0.1f);
@@ -166,8 +164,7 @@ TEST(NpyTest, AcceptsHeaderVariants) {
       // Python 2 longs and generous whitespace.
       "{ 'descr' : '<f4' ,\t'fortran_order' : False , 'shape' : ( 2L , 3L , ) }  \n",
       // NUL padding, as some writers do.
-      "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }" + std::string(3, '\0') +
-          "\n",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }" + std::string(3, '\0') + "\n",
   };
   for (const std::string& header : headers) {
     NpyArray out;
@@ -223,17 +220,18 @@ TEST(NpyTest, RejectsMalformedDict) {
   ExpectRejected(MakeNpy(1, "{'descr': '<\\f4'}", one), "unsupported character");
   ExpectRejected(MakeNpy(1, "{'descr': '<f4', 'shape': (1,)}", one), "missing key 'fortran_order'");
   ExpectRejected(MakeNpy(1, "{'fortran_order': False, 'shape': (1,)}", one), "missing key 'descr'");
-  ExpectRejected(MakeNpy(1, "{'descr': '<f4', 'fortran_order': False}", one), "missing key 'shape'");
-  ExpectRejected(MakeNpy(1, "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (1,)}", one),
-                 "duplicate key 'descr'");
+  ExpectRejected(MakeNpy(1, "{'descr': '<f4', 'fortran_order': False}", one),
+                 "missing key 'shape'");
+  ExpectRejected(
+      MakeNpy(1, "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (1,)}", one),
+      "duplicate key 'descr'");
   ExpectRejected(MakeNpy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': 1}", one),
                  "unexpected key 'x'");
   ExpectRejected(MakeNpy(1, Dict("<f4", "0", "(1,)"), one), "must be True or False");
 }
 
 TEST(NpyTest, RejectsFortranOrder) {
-  ExpectRejected(MakeNpy(1, Dict("<f4", "True", "(2, 2)"), F4Bytes({1, 2, 3, 4})),
-                 "Fortran order");
+  ExpectRejected(MakeNpy(1, Dict("<f4", "True", "(2, 2)"), F4Bytes({1, 2, 3, 4})), "Fortran order");
 }
 
 TEST(NpyTest, RejectsUnsupportedDtypes) {

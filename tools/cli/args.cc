@@ -12,8 +12,9 @@ Status UsageError(const std::string& message) {
   return Status(StatusCode::kInvalidArgument, message);
 }
 
-const FlagSpec* FindSpec(const std::vector<FlagSpec>& specs, const std::string& name) {
-  for (const FlagSpec& spec : specs) {
+const FlagSpec* FindSpec(const FlagSpec* specs, size_t num_specs, const std::string& name) {
+  for (size_t i = 0; i < num_specs; ++i) {
+    const FlagSpec& spec = specs[i];
     if (name == spec.name || (spec.short_name != nullptr && name == spec.short_name)) {
       return &spec;
     }
@@ -44,8 +45,8 @@ Status ParsedArgs::Required(const std::string& name, std::string* value) const {
   return Status::Ok();
 }
 
-Status ParsedArgs::Int(const std::string& name, int64_t min, int64_t max,
-                       int64_t fallback, int64_t* value) const {
+Status ParsedArgs::Int(const std::string& name, int64_t min, int64_t max, int64_t fallback,
+                       int64_t* value) const {
   auto it = values_.find(name);
   if (it == values_.end()) {
     *value = fallback;
@@ -67,8 +68,7 @@ Status ParsedArgs::Int(const std::string& name, int64_t min, int64_t max,
   return Status::Ok();
 }
 
-Status ParsedArgs::UInt64(const std::string& name, uint64_t fallback,
-                          uint64_t* value) const {
+Status ParsedArgs::UInt64(const std::string& name, uint64_t fallback, uint64_t* value) const {
   auto it = values_.find(name);
   if (it == values_.end()) {
     *value = fallback;
@@ -88,7 +88,7 @@ Status ParsedArgs::UInt64(const std::string& name, uint64_t fallback,
   return Status::Ok();
 }
 
-Status ParseArgs(const std::vector<std::string>& args, const std::vector<FlagSpec>& specs,
+Status ParseArgs(const std::vector<std::string>& args, const FlagSpec* specs, size_t num_specs,
                  ParsedArgs* out) {
   bool flags_done = false;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -109,7 +109,7 @@ Status ParseArgs(const std::vector<std::string>& args, const std::vector<FlagSpe
       value = arg.substr(eq + 1);
       inline_value = true;
     }
-    const FlagSpec* spec = FindSpec(specs, name);
+    const FlagSpec* spec = FindSpec(specs, num_specs, name);
     if (spec == nullptr) return UsageError("unknown flag '" + name + "'");
     if (out->values_.count(spec->name) != 0) {
       return UsageError(std::string(spec->name) + " given more than once");

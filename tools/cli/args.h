@@ -8,6 +8,7 @@
 #ifndef LRP_TOOLS_CLI_ARGS_H_
 #define LRP_TOOLS_CLI_ARGS_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -40,16 +41,22 @@ class ParsedArgs {
   Status UInt64(const std::string& name, uint64_t fallback, uint64_t* value) const;
 
  private:
-  friend Status ParseArgs(const std::vector<std::string>& args,
-                          const std::vector<FlagSpec>& specs, ParsedArgs* out);
+  friend Status ParseArgs(const std::vector<std::string>& args, const FlagSpec* specs,
+                          size_t num_specs, ParsedArgs* out);
   std::map<std::string, std::string> values_;  // by long name
   std::vector<std::string> positional_;
 };
 
-// Parses `args` (what follows the subcommand name). A flag given twice is an
-// error, so a typo cannot silently override an earlier value.
-Status ParseArgs(const std::vector<std::string>& args, const std::vector<FlagSpec>& specs,
+// Parses `args` (what follows the subcommand name) against `num_specs`
+// flags. A flag given twice is an error, so a typo cannot silently override
+// an earlier value.
+Status ParseArgs(const std::vector<std::string>& args, const FlagSpec* specs, size_t num_specs,
                  ParsedArgs* out);
+template <size_t N>
+Status ParseArgs(const std::vector<std::string>& args, const FlagSpec (&specs)[N],
+                 ParsedArgs* out) {
+  return ParseArgs(args, specs, N, out);
+}
 
 // True if `args` asks for help (`--help` or `-h` before any `--`).
 bool WantsHelp(const std::vector<std::string>& args);

@@ -42,10 +42,9 @@ constexpr char kUsage[] =
     "  --threads T       worker threads (default 1)\n"
     "  --json            print one JSON object instead of text\n";
 
-const std::vector<FlagSpec> kFlags = {
-    {"--model", nullptr, true},      {"--mode", nullptr, true},
-    {"--iterations", nullptr, true}, {"--warmup", nullptr, true},
-    {"--threads", nullptr, true},    {"--json", nullptr, false},
+constexpr FlagSpec kFlags[] = {
+    {"--model", nullptr, true},  {"--mode", nullptr, true},    {"--iterations", nullptr, true},
+    {"--warmup", nullptr, true}, {"--threads", nullptr, true}, {"--json", nullptr, false},
 };
 
 // What `--mode` can time. A mode becomes available once the Session can run
@@ -117,11 +116,10 @@ int Run(const std::vector<std::string>& argv) {
   std::string model_path;
   int64_t iterations = 0, warmup = 0;
   int threads = 1;
-  for (Status check :
-       {args.Required("--model", &model_path),
-        args.Int("--iterations", 1, kMaxIterations, kDefaultIterations, &iterations),
-        args.Int("--warmup", 0, kMaxIterations, kDefaultWarmup, &warmup),
-        ThreadsFlag(args, &threads)}) {
+  for (Status check : {args.Required("--model", &model_path),
+                       args.Int("--iterations", 1, kMaxIterations, kDefaultIterations, &iterations),
+                       args.Int("--warmup", 0, kMaxIterations, kDefaultWarmup, &warmup),
+                       ThreadsFlag(args, &threads)}) {
     if (!check.ok()) return UsageError(kName, check);
   }
   std::string mode_name = args.Value("--mode", "forward");
@@ -133,8 +131,8 @@ int Run(const std::vector<std::string>& argv) {
     return UsageError(kName, "--mode: expected forward or explain, got '" + mode_name + "'");
   }
   if (!mode->available) {
-    return UsageError(kName, "--mode " + mode_name +
-                                 " is not available yet (only forward can be timed)");
+    return UsageError(kName,
+                      "--mode " + mode_name + " is not available yet (only forward can be timed)");
   }
 
   Model model;

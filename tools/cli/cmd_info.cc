@@ -32,7 +32,7 @@ constexpr char kUsage[] =
     "  --json        print one JSON object instead of text\n"
     "  --threads N   size the arena for N worker threads (default 1)\n";
 
-const std::vector<FlagSpec> kFlags = {
+constexpr FlagSpec kFlags[] = {
     {"--json", nullptr, false},
     {"--threads", nullptr, true},
 };
@@ -62,8 +62,7 @@ class TextParamSink : public ParamSink {
   void Float(const char* key, float value, bool is_default) override {
     Add(key, FormatFloat(value), is_default);
   }
-  void Ints(const char* key, const std::vector<int64_t>& values,
-            bool is_default) override {
+  void Ints(const char* key, const std::vector<int64_t>& values, bool is_default) override {
     // Two values are a window (3x3); four are the padding (t,l,b,r).
     const char* sep = values.size() == 2 ? "x" : ",";
     std::string text;
@@ -143,9 +142,8 @@ void PrintText(const std::string& path, const Model& model, int threads,
       {"format version", std::to_string(model.format_version())},
       {"producer", model.producer().empty() ? "(none)" : Printable(model.producer())},
       {"input", "'" + Printable(TensorName(model, model.input())) + "' " +
-                    model.input_shape().ToString() + ", source layout " +
-                    io::LayoutName(layout) + " " +
-                    io::NpyShapeString(io::SourceShape(model.input_shape(), layout))},
+                    model.input_shape().ToString() + ", source layout " + io::LayoutName(layout) +
+                    " " + io::NpyShapeString(io::SourceShape(model.input_shape(), layout))},
   };
   if (!in.low.empty()) head.push_back({"  low", FormatFloats(in.low)});
   if (!in.high.empty()) head.push_back({"  high", FormatFloats(in.high)});
@@ -203,8 +201,8 @@ void PrintText(const std::string& path, const Model& model, int threads,
       arena[row].push_back(a.status.ok() ? FormatBytes(values[row - 1]) : "-");
     }
     if (!a.status.ok()) {
-      errors.push_back(std::string("  ") + ModeName(a.mode) + " unavailable: " +
-                       Printable(a.status.ToString()));
+      errors.push_back(std::string("  ") + ModeName(a.mode) +
+                       " unavailable: " + Printable(a.status.ToString()));
     }
   }
   PrintTable(arena, "");
@@ -297,8 +295,7 @@ int Run(const std::vector<std::string>& argv) {
     return UsageError(kName, args.positional().empty()
                                  ? "missing MODEL"
                                  : "expected one MODEL, got " +
-                                       std::to_string(args.positional().size()) +
-                                       " arguments");
+                                       std::to_string(args.positional().size()) + " arguments");
   }
   int threads = 1;
   s = ThreadsFlag(args, &threads);
@@ -338,8 +335,8 @@ int Run(const std::vector<std::string>& argv) {
 }  // namespace
 
 const Command& InfoCommand() {
-  static const Command command = {kName, "describe a model: layers, shapes, arena size",
-                                  kUsage, Run};
+  static const Command command = {kName, "describe a model: layers, shapes, arena size", kUsage,
+                                  Run};
   return command;
 }
 

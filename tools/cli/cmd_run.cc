@@ -37,7 +37,7 @@ constexpr char kUsage[] =
     "  --output Y.npy  where to write the output (optional)\n"
     "  --threads N     worker threads (default 1)\n";
 
-const std::vector<FlagSpec> kFlags = {
+constexpr FlagSpec kFlags[] = {
     {"--model", nullptr, true},
     {"--input", nullptr, true},
     {"--output", "-o", true},
@@ -49,10 +49,9 @@ void PrintTopK(const Model& model, const float* scores, size_t count) {
   std::iota(order.begin(), order.end(), size_t{0});
   size_t k = std::min(kTopK, count);
   // Ties go to the lower class index so the listing is reproducible.
-  std::partial_sort(order.begin(), order.begin() + k, order.end(),
-                    [scores](size_t a, size_t b) {
-                      return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
-                    });
+  std::partial_sort(order.begin(), order.begin() + k, order.end(), [scores](size_t a, size_t b) {
+    return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
+  });
   const std::vector<std::string>& labels = model.labels();
   std::printf("top %zu of %zu:\n", k, count);
   for (size_t r = 0; r < k; ++r) {
@@ -75,8 +74,8 @@ int Run(const std::vector<std::string>& argv) {
   }
   std::string model_path, input_path;
   int threads = 1;
-  for (Status check : {args.Required("--model", &model_path),
-                       args.Required("--input", &input_path), ThreadsFlag(args, &threads)}) {
+  for (Status check : {args.Required("--model", &model_path), args.Required("--input", &input_path),
+                       ThreadsFlag(args, &threads)}) {
     if (!check.ok()) return UsageError(kName, check);
   }
   std::string output_path = args.Value("--output");
@@ -105,8 +104,7 @@ int Run(const std::vector<std::string>& argv) {
 
   const Shape& out_shape = model.output_shape();
   io::NpyArray output;
-  io::FromRuntimeLayout(session->output(), out_shape, model.input_desc().source_layout,
-                        &output);
+  io::FromRuntimeLayout(session->output(), out_shape, model.input_desc().source_layout, &output);
   if (!output_path.empty()) {
     s = io::WriteNpy(output_path, output.shape, output.data.data());
     if (!s.ok()) return Failure(kName, s);
@@ -122,8 +120,7 @@ int Run(const std::vector<std::string>& argv) {
 }  // namespace
 
 const Command& RunCommand() {
-  static const Command command = {kName, "run the forward pass on a .npy input", kUsage,
-                                  Run};
+  static const Command command = {kName, "run the forward pass on a .npy input", kUsage, Run};
   return command;
 }
 

@@ -31,7 +31,7 @@ constexpr char kUsage[] =
     "  --seed S           random seed, a non-negative integer (default 1)\n"
     "  --list             list the available architectures\n";
 
-const std::vector<FlagSpec> kFlags = {
+constexpr FlagSpec kFlags[] = {
     {"--output", "-o", true},
     {"--seed", nullptr, true},
     {"--list", nullptr, false},
@@ -70,8 +70,7 @@ int Run(const std::vector<std::string>& argv) {
     return UsageError(kName, args.positional().empty()
                                  ? "missing NAME"
                                  : "expected one NAME, got " +
-                                       std::to_string(args.positional().size()) +
-                                       " arguments");
+                                       std::to_string(args.positional().size()) + " arguments");
   }
   const std::string& name = args.positional()[0];
   std::string known;
@@ -80,7 +79,8 @@ int Run(const std::vector<std::string>& argv) {
   }
   std::string path;
   uint64_t seed = kDefaultSeed;
-  for (Status check : {args.Required("--output", &path), args.UInt64("--seed", kDefaultSeed, &seed)}) {
+  for (Status check :
+       {args.Required("--output", &path), args.UInt64("--seed", kDefaultSeed, &seed)}) {
     if (!check.ok()) return UsageError(kName, check);
   }
 

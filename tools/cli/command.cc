@@ -8,8 +8,8 @@ namespace lrp {
 namespace cli {
 
 int UsageError(const char* command, const std::string& message) {
-  std::fprintf(stderr, "lrp %s: %s (see 'lrp %s --help')\n", command,
-               Printable(message).c_str(), command);
+  std::fprintf(stderr, "lrp %s: %s (see 'lrp %s --help')\n", command, Printable(message).c_str(),
+               command);
   return kExitUsage;
 }
 

@@ -10,7 +10,12 @@
 namespace lrp {
 namespace cli {
 
-// `s` with control characters shown as \xNN. Names and messages can come
+// Length of the valid UTF-8 sequence starting at s[i] (i < s.size()), or 0
+// if it is invalid (overlong forms, surrogates and code points above
+// U+10FFFF included).
+size_t Utf8SequenceLength(const std::string& s, size_t i);
+
+// `s` with control characters and invalid UTF-8 shown as \xNN. Names and messages can come
 // from an untrusted model file; this keeps them on one line and keeps
 // terminal escape sequences out of the output.
 std::string Printable(const std::string& s);

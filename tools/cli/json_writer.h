@@ -32,11 +32,26 @@ class JsonWriter {
   void Null();
 
   // Convenience: Key() followed by the value.
-  void Member(const std::string& key, const std::string& value) { Key(key); String(value); }
-  void Member(const std::string& key, const char* value) { Key(key); String(value); }
-  void MemberInt(const std::string& key, int64_t value) { Key(key); Int(value); }
-  void MemberUInt(const std::string& key, uint64_t value) { Key(key); UInt(value); }
-  void MemberDouble(const std::string& key, double value) { Key(key); Double(value); }
+  void Member(const std::string& key, const std::string& value) {
+    Key(key);
+    String(value);
+  }
+  void Member(const std::string& key, const char* value) {
+    Key(key);
+    String(value);
+  }
+  void MemberInt(const std::string& key, int64_t value) {
+    Key(key);
+    Int(value);
+  }
+  void MemberUInt(const std::string& key, uint64_t value) {
+    Key(key);
+    UInt(value);
+  }
+  void MemberDouble(const std::string& key, double value) {
+    Key(key);
+    Double(value);
+  }
   void MemberFloats(const std::string& key, const std::vector<float>& values);
   void MemberInts(const std::string& key, const std::vector<int64_t>& values);
 

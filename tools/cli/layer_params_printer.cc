@@ -8,8 +8,7 @@ void Window(const LayerParams& p, bool with_dilation, ParamSink* sink) {
   sink->Ints("kernel", {p.kernel_h, p.kernel_w}, false);
   sink->Ints("stride", {p.stride_h, p.stride_w}, p.stride_h == 1 && p.stride_w == 1);
   if (with_dilation) {
-    sink->Ints("dilation", {p.dilation_h, p.dilation_w},
-               p.dilation_h == 1 && p.dilation_w == 1);
+    sink->Ints("dilation", {p.dilation_h, p.dilation_w}, p.dilation_h == 1 && p.dilation_w == 1);
   }
   const Padding& pad = p.padding;
   sink->Ints("padding", {pad.top, pad.left, pad.bottom, pad.right},
@@ -17,17 +16,19 @@ void Window(const LayerParams& p, bool with_dilation, ParamSink* sink) {
 }
 
 void FusedActivation(const LayerParams& p, ParamSink* sink) {
-  sink->String("activation", ActivationName(p.activation),
-               p.activation == Activation::kNone);
+  sink->String("activation", ActivationName(p.activation), p.activation == Activation::kNone);
 }
 
 }  // namespace
 
 const char* ActivationName(Activation activation) {
   switch (activation) {
-    case Activation::kNone: return "none";
-    case Activation::kRelu: return "relu";
-    case Activation::kRelu6: return "relu6";
+    case Activation::kNone:
+      return "none";
+    case Activation::kRelu:
+      return "relu";
+    case Activation::kRelu6:
+      return "relu6";
   }
   return "unknown";
 }

@@ -20,8 +20,7 @@ class ParamSink {
   virtual ~ParamSink() = default;
   virtual void Int(const char* key, int64_t value, bool is_default) = 0;
   virtual void Float(const char* key, float value, bool is_default) = 0;
-  virtual void Ints(const char* key, const std::vector<int64_t>& values,
-                    bool is_default) = 0;
+  virtual void Ints(const char* key, const std::vector<int64_t>& values, bool is_default) = 0;
   virtual void Bool(const char* key, bool value, bool is_default) = 0;
   virtual void String(const char* key, const std::string& value, bool is_default) = 0;
 };

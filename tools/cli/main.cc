@@ -13,8 +13,8 @@ namespace cli {
 namespace {
 
 const std::vector<const Command*>& Commands() {
-  static const std::vector<const Command*> commands = {
-      &InfoCommand(), &RunCommand(), &ZooCommand(), &BenchCommand()};
+  static const std::vector<const Command*> commands = {&InfoCommand(), &RunCommand(), &ZooCommand(),
+                                                       &BenchCommand()};
   return commands;
 }
 
@@ -70,8 +70,7 @@ int Main(int argc, char** argv) {
   if (name == "help") return Help(args);
   const Command* c = Find(name);
   if (c == nullptr) {
-    std::fprintf(stderr, "lrp: unknown command '%s' (see 'lrp --help')\n",
-                 Printable(name).c_str());
+    std::fprintf(stderr, "lrp: unknown command '%s' (see 'lrp --help')\n", Printable(name).c_str());
     return kExitUsage;
   }
   if (WantsHelp(args)) {

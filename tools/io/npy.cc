@@ -90,14 +90,11 @@ class HeaderParser {
   }
 
  private:
-  Status Error(const std::string& what) const {
-    return Invalid("malformed .npy header: " + what);
-  }
+  Status Error(const std::string& what) const { return Invalid("malformed .npy header: " + what); }
 
   void SkipSpace() {
     // NumPy pads with spaces and ends with '\n'; some writers pad with NULs.
-    while (p_ != end_ &&
-           (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r' || *p_ == '\0')) {
+    while (p_ != end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r' || *p_ == '\0')) {
       ++p_;
     }
   }
@@ -147,8 +144,7 @@ class HeaderParser {
     } else if (descr == "<f8") {
       *dtype = DType::kF8;
     } else if (descr == ">f4" || descr == ">f8") {
-      return Invalid("big-endian dtype '" + descr +
-                     "' is not supported (expected '<f4' or '<f8')");
+      return Invalid("big-endian dtype '" + descr + "' is not supported (expected '<f4' or '<f8')");
     } else {
       return Invalid("unsupported dtype '" + descr + "' (expected '<f4' or '<f8')");
     }
@@ -177,8 +173,8 @@ class HeaderParser {
     while (p_ != end_ && *p_ >= '0' && *p_ <= '9') {
       value = value * 10 + (*p_ - '0');
       if (value > kMaxNpyElements) {
-        return Invalid("array dimension exceeds the limit of " +
-                       std::to_string(kMaxNpyElements) + " elements");
+        return Invalid("array dimension exceeds the limit of " + std::to_string(kMaxNpyElements) +
+                       " elements");
       }
       ++p_;
     }
@@ -197,8 +193,7 @@ class HeaderParser {
       int64_t dim = 0;
       LRP_RETURN_IF_ERROR(ParseDim(&dim));
       if (shape->size() == kMaxNpyRank) {
-        return Invalid("array has more than " + std::to_string(kMaxNpyRank) +
-                       " dimensions");
+        return Invalid("array has more than " + std::to_string(kMaxNpyRank) + " dimensions");
       }
       shape->push_back(dim);
       SkipSpace();
@@ -216,8 +211,7 @@ class HeaderParser {
 };
 
 uint32_t LoadLe32(const uint8_t* p) {
-  return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 |
-         uint32_t{p[3]} << 24;
+  return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
 }
 
 uint64_t LoadLe64(const uint8_t* p) {
@@ -226,8 +220,7 @@ uint64_t LoadLe64(const uint8_t* p) {
 
 // Reads the fixed preamble (magic, version, header length) of `size` bytes
 // at `bytes` and returns the header's length and where it starts.
-Status ParsePreamble(const uint8_t* bytes, size_t size, size_t* header_start,
-                     size_t* header_len) {
+Status ParsePreamble(const uint8_t* bytes, size_t size, size_t* header_start, size_t* header_len) {
   if (size == 0) return Invalid("empty file, expected a .npy array");
   if (size < kMagicSize || std::memcmp(bytes, kMagic, kMagicSize) != 0) {
     return Invalid("not a .npy file (bad magic)");
@@ -241,18 +234,16 @@ Status ParsePreamble(const uint8_t* bytes, size_t size, size_t* header_start,
     // 3.0 only differs from 2.0 by allowing UTF-8 in the header.
     len_bytes = 4;
   } else {
-    return Invalid("unsupported .npy format version " + std::to_string(major) +
-                   "." + std::to_string(minor));
+    return Invalid("unsupported .npy format version " + std::to_string(major) + "." +
+                   std::to_string(minor));
   }
   *header_start = kMagicSize + 2 + len_bytes;
   if (size < *header_start) return Invalid("truncated .npy preamble");
   const uint8_t* len = bytes + kMagicSize + 2;
-  *header_len = len_bytes == 2 ? size_t{len[0]} | size_t{len[1]} << 8
-                               : size_t{LoadLe32(len)};
+  *header_len = len_bytes == 2 ? size_t{len[0]} | size_t{len[1]} << 8 : size_t{LoadLe32(len)};
   if (*header_len > kMaxHeaderBytes) {
-    return Invalid(".npy header length " + std::to_string(*header_len) +
-                   " exceeds the limit of " + std::to_string(kMaxHeaderBytes) +
-                   " bytes");
+    return Invalid(".npy header length " + std::to_string(*header_len) + " exceeds the limit of " +
+                   std::to_string(kMaxHeaderBytes) + " bytes");
   }
   return Status::Ok();
 }
@@ -262,9 +253,8 @@ Status ParseHeaderText(const uint8_t* text, size_t len, Header* h) {
   LRP_RETURN_IF_ERROR(parser.Parse(h));
   h->elements = NpyElementCount(h->shape);
   if (h->elements < 0) {
-    return Invalid("array shape " + NpyShapeString(h->shape) +
-                   " exceeds the limit of " + std::to_string(kMaxNpyElements) +
-                   " elements");
+    return Invalid("array shape " + NpyShapeString(h->shape) + " exceeds the limit of " +
+                   std::to_string(kMaxNpyElements) + " elements");
   }
   return Status::Ok();
 }
@@ -273,9 +263,8 @@ Status ParseHeaderText(const uint8_t* text, size_t len, Header* h) {
 Status CheckDataSize(const Header& h, size_t available) {
   uint64_t expected = static_cast<uint64_t>(h.elements) * ItemSize(h.dtype);
   if (available < expected) {
-    return Invalid("truncated .npy data: shape " + NpyShapeString(h.shape) +
-                   " needs " + std::to_string(expected) + " bytes, file has " +
-                   std::to_string(available));
+    return Invalid("truncated .npy data: shape " + NpyShapeString(h.shape) + " needs " +
+                   std::to_string(expected) + " bytes, file has " + std::to_string(available));
   }
   if (available > expected) {
     return Invalid(".npy file has " + std::to_string(available - expected) +
@@ -352,9 +341,8 @@ Status ParseNpy(const uint8_t* bytes, size_t size, NpyArray* out) {
   size_t header_start = 0, header_len = 0;
   LRP_RETURN_IF_ERROR(ParsePreamble(bytes, size, &header_start, &header_len));
   if (size - header_start < header_len) {
-    return Invalid("truncated .npy header: " + std::to_string(header_len) +
-                   " bytes announced, " + std::to_string(size - header_start) +
-                   " present");
+    return Invalid("truncated .npy header: " + std::to_string(header_len) + " bytes announced, " +
+                   std::to_string(size - header_start) + " present");
   }
   Header h;
   LRP_RETURN_IF_ERROR(ParseHeaderText(bytes + header_start, header_len, &h));
@@ -380,12 +368,12 @@ Status ReadNpy(const std::string& path, NpyArray* out) {
   uint8_t preamble[kMagicSize + 2 + 4];
   size_t preamble_read = std::fread(preamble, 1, sizeof(preamble), f.get());
   size_t header_start = 0, header_len = 0;
-  LRP_RETURN_IF_ERROR(InFile(
-      path, ParsePreamble(preamble, preamble_read, &header_start, &header_len)));
+  LRP_RETURN_IF_ERROR(
+      InFile(path, ParsePreamble(preamble, preamble_read, &header_start, &header_len)));
   if (file_size - header_start < header_len) {
     return InFile(path, Invalid("truncated .npy header: " + std::to_string(header_len) +
-                                " bytes announced, " +
-                                std::to_string(file_size - header_start) + " present"));
+                                " bytes announced, " + std::to_string(file_size - header_start) +
+                                " present"));
   }
   std::vector<uint8_t> text(header_len);
   if (std::fseek(f.get(), static_cast<long>(header_start), SEEK_SET) != 0) {
@@ -415,14 +403,14 @@ Status EncodeNpy(const std::vector<int64_t>& shape, const float* data,
   }
   if (elements > 0 && data == nullptr) return Invalid("no data to write");
 
-  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " +
-                     NpyShapeString(shape) + ", }";
+  std::string dict =
+      "{'descr': '<f4', 'fortran_order': False, 'shape': " + NpyShapeString(shape) + ", }";
   // Pad with spaces so that preamble + header + '\n' is a multiple of 64.
   size_t preamble = kMagicSize + 2 + 2;
   size_t header_len = dict.size() + 1;
   if (preamble + header_len > 0xffff) preamble = kMagicSize + 2 + 4;
-  size_t padded = (preamble + header_len + kHeaderAlignment - 1) / kHeaderAlignment *
-                  kHeaderAlignment;
+  size_t padded =
+      (preamble + header_len + kHeaderAlignment - 1) / kHeaderAlignment * kHeaderAlignment;
   dict.append(padded - preamble - header_len, ' ');
   dict += '\n';
   header_len = dict.size();
@@ -449,8 +437,7 @@ Status EncodeNpy(const std::vector<int64_t>& shape, const float* data,
   return Status::Ok();
 }
 
-Status WriteNpy(const std::string& path, const std::vector<int64_t>& shape,
-                const float* data) {
+Status WriteNpy(const std::string& path, const std::vector<int64_t>& shape, const float* data) {
   std::vector<uint8_t> bytes;
   LRP_RETURN_IF_ERROR(EncodeNpy(shape, data, &bytes));
   FilePtr f(std::fopen(path.c_str(), "wb"));

@@ -49,12 +49,10 @@ Status ParseNpy(const uint8_t* bytes, size_t size, NpyArray* out);
 Status ReadNpy(const std::string& path, NpyArray* out);
 
 // Serializes `data` (product(shape) floats, C order) as a .npy image.
-Status EncodeNpy(const std::vector<int64_t>& shape, const float* data,
-                 std::vector<uint8_t>* bytes);
+Status EncodeNpy(const std::vector<int64_t>& shape, const float* data, std::vector<uint8_t>* bytes);
 
 // Writes `data` (product(shape) floats, C order) to `path`.
-Status WriteNpy(const std::string& path, const std::vector<int64_t>& shape,
-                const float* data);
+Status WriteNpy(const std::string& path, const std::vector<int64_t>& shape, const float* data);
 
 }  // namespace io
 }  // namespace lrp

@@ -15,9 +15,12 @@ bool IsChannelsFirst(const Shape& shape, SourceLayout layout) {
 
 const char* LayoutName(SourceLayout layout) {
   switch (layout) {
-    case SourceLayout::kNCHW: return "NCHW";
-    case SourceLayout::kNHWC: return "NHWC";
-    case SourceLayout::kNC: return "NC";
+    case SourceLayout::kNCHW:
+      return "NCHW";
+    case SourceLayout::kNHWC:
+      return "NHWC";
+    case SourceLayout::kNC:
+      return "NC";
   }
   return "unknown";
 }
@@ -32,16 +35,16 @@ std::vector<int64_t> SourceShape(const Shape& shape, SourceLayout layout) {
   return out;
 }
 
-Status ToRuntimeLayout(const NpyArray& array, const Shape& shape,
-                       SourceLayout layout, std::vector<float>* nhwc) {
+Status ToRuntimeLayout(const NpyArray& array, const Shape& shape, SourceLayout layout,
+                       std::vector<float>* nhwc) {
   std::vector<int64_t> expected = SourceShape(shape, layout);
   std::vector<int64_t> unbatched(expected.begin() + 1, expected.end());
   if (array.shape != expected && array.shape != unbatched) {
     return Status(StatusCode::kInvalidArgument,
                   "input shape " + NpyShapeString(array.shape) +
-                      " does not match the model input " + shape.ToString() +
-                      ": expected " + NpyShapeString(expected) + " or " +
-                      NpyShapeString(unbatched) + " (" + LayoutName(layout) + ")");
+                      " does not match the model input " + shape.ToString() + ": expected " +
+                      NpyShapeString(expected) + " or " + NpyShapeString(unbatched) + " (" +
+                      LayoutName(layout) + ")");
   }
   size_t n = shape.elements();
   if (array.data.size() != n) {
@@ -62,14 +65,11 @@ Status ToRuntimeLayout(const NpyArray& array, const Shape& shape,
   return Status::Ok();
 }
 
-Status ToRuntimeLayout(const NpyArray& array, const Model& model,
-                       std::vector<float>* nhwc) {
-  return ToRuntimeLayout(array, model.input_shape(), model.input_desc().source_layout,
-                         nhwc);
+Status ToRuntimeLayout(const NpyArray& array, const Model& model, std::vector<float>* nhwc) {
+  return ToRuntimeLayout(array, model.input_shape(), model.input_desc().source_layout, nhwc);
 }
 
-void FromRuntimeLayout(const float* data, const Shape& shape, SourceLayout layout,
-                       NpyArray* out) {
+void FromRuntimeLayout(const float* data, const Shape& shape, SourceLayout layout, NpyArray* out) {
   out->shape = SourceShape(shape, layout);
   size_t n = shape.elements();
   if (!IsChannelsFirst(shape, layout)) {

@@ -31,17 +31,15 @@ std::vector<int64_t> SourceShape(const Shape& shape, SourceLayout layout);
 // Checks `array` against the runtime tensor shape `shape` (accepting the
 // source shape with or without its leading 1) and writes the runtime-layout
 // data to `nhwc`. A mismatch names both shapes.
-Status ToRuntimeLayout(const NpyArray& array, const Shape& shape,
-                       SourceLayout layout, std::vector<float>* nhwc);
+Status ToRuntimeLayout(const NpyArray& array, const Shape& shape, SourceLayout layout,
+                       std::vector<float>* nhwc);
 
 // The same, against the model's input shape and source layout.
-Status ToRuntimeLayout(const NpyArray& array, const Model& model,
-                       std::vector<float>* nhwc);
+Status ToRuntimeLayout(const NpyArray& array, const Model& model, std::vector<float>* nhwc);
 
 // Builds the user-facing array (SourceShape order and shape) from
 // shape.elements() floats in the runtime layout.
-void FromRuntimeLayout(const float* data, const Shape& shape, SourceLayout layout,
-                       NpyArray* out);
+void FromRuntimeLayout(const float* data, const Shape& shape, SourceLayout layout, NpyArray* out);
 
 }  // namespace io
 }  // namespace lrp

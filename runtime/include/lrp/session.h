@@ -22,7 +22,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
+#include "lrp/explain.h"
 #include "lrp/model.h"
 #include "lrp/status.h"
 
@@ -39,6 +41,11 @@ struct SessionOptions {
   int threads = 1;               // pthreadpool workers; 1 = run in the caller
   void* arena = nullptr;         // caller's buffer, 64-byte aligned, or null
   size_t arena_bytes = 0;        // its size
+  // Explain mode: the rules (bound at creation: they decide which operators
+  // and buffers exist) and whether every tensor's relevance is kept for
+  // reading after Explain() (more arena) or only the input's.
+  Composite composite;
+  bool keep_relevance = false;
 };
 
 // How the arena is spent, in bytes. total is what a caller must supply.
@@ -77,6 +84,28 @@ class Session {
   // forward mode only the input and the output are guaranteed to be intact.
   const float* tensor(uint32_t index) const;
 
+  // Explain mode, after Forward(): propagates relevance from output `target`
+  // (-1: the highest-scoring one) of the logits (the input of a final
+  // Softmax, else the model output) back to the input. Can be called for
+  // several targets after one Forward(). Allocation-free.
+  Status Explain(int target = -1, ExplainInit init = ExplainInit::kLogit);
+  // The target the last Explain() used.
+  int explained_target() const;
+  // Relevance of the model input after Explain(): input_size() values in
+  // the runtime layout (NHWC).
+  const float* relevance() const;
+  // Relevance of any tensor after Explain(); null unless keep_relevance
+  // (the input's is always available).
+  const float* tensor_relevance(uint32_t index) const;
+  // Sum of the relevance of each tensor after Explain() (conservation
+  // report), indexed like Model::tensors(); NaN for tensors not on the
+  // relevance path.
+  const double* relevance_sums() const;
+  // The rule each layer uses (explain mode).
+  const std::vector<Rule>& rules() const { return rules_; }
+  // The tensor relevance starts from (the logits).
+  uint32_t logits_tensor() const;
+
   const ArenaReport& arena_report() const { return report_; }
   const Model& model() const { return *model_; }
   const SessionOptions& options() const { return options_; }
@@ -90,6 +119,7 @@ class Session {
   SessionOptions options_;
   ArenaReport report_;
   State* state_ = nullptr;        // lives in the arena
+  std::vector<Rule> rules_;
   uint8_t* owned_arena_ = nullptr;
 };
 

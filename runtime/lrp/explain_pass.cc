@@ -1,0 +1,102 @@
+// The relevance pass: seed the logits, walk the explained layers last to
+// first, each adding its inputs' relevance. Allocation-free.
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "runtime/lrp/layer_rules.h"
+#include "runtime/lrp/relevance_setup.h"
+#include "runtime/lrp/weighted_rules.h"
+
+namespace lrp {
+namespace internal {
+namespace {
+
+constexpr int kMaxInputs = 64;  // Concat's limit (shape inference)
+
+double Sum(const float* x, size_t n) {
+  double s = 0.0;
+  for (size_t i = 0; i < n; ++i) s += x[i];
+  return s;
+}
+
+// The relevance buffer of tensor t, zeroed when first written in a pass.
+float* Writable(const Model& model, ExplainState* es, uint32_t t) {
+  float* r = es->relevance[t];
+  if (!es->written[t]) {
+    std::memset(r, 0, model.tensors()[t].shape.elements() * sizeof(float));
+    es->written[t] = 1;
+  }
+  return r;
+}
+
+}  // namespace
+
+Status RunExplain(const Model& model, ExplainState* es, pthreadpool_t pool,
+                  float* const* tensors, int target, ExplainInit init) {
+  if (!es->forward_done) {
+    return Status(StatusCode::kInvalidArgument, "Explain() needs a Forward() first");
+  }
+  const size_t num_tensors = model.tensors().size();
+  const uint32_t logits = es->logits;
+  const float* f = tensors[logits];
+  const size_t classes = model.tensors()[logits].shape.elements();
+  for (size_t k = 0; k < classes; ++k) {
+    if (!std::isfinite(f[k])) {
+      return Status(StatusCode::kInvalidArgument,
+                    "the logits are not finite (input values too large?)");
+    }
+  }
+  if (target < 0) {
+    target = 0;
+    for (size_t k = 1; k < classes; ++k) {
+      if (f[k] > f[target]) target = static_cast<int>(k);
+    }
+  } else if (static_cast<size_t>(target) >= classes) {
+    return Status(StatusCode::kInvalidArgument,
+                  "target " + std::to_string(target) + " is outside [0, " +
+                      std::to_string(classes - 1) + "]");
+  }
+  es->target = target;
+
+  std::memset(es->written, 0, num_tensors);
+  for (size_t t = 0; t < num_tensors; ++t) es->sums[t] = std::numeric_limits<double>::quiet_NaN();
+  float* seed = Writable(model, es, logits);
+  seed[target] = init == ExplainInit::kLogit ? f[target] : 1.0f;
+
+  for (uint32_t i = es->num_nodes; i-- > 0;) {
+    const RelevanceNode& n = es->nodes[i];
+    const LayerDesc& l = *n.layer;
+    if (!es->written[l.output]) continue;  // no relevance reaches this layer
+    const float* r_out = es->relevance[l.output];
+    es->sums[l.output] = Sum(r_out, n.out_elements);
+    float* r_in[kMaxInputs];
+    const float* inputs[kMaxInputs];
+    const size_t num_inputs = l.inputs.size();
+    for (size_t k = 0; k < num_inputs; ++k) {
+      const uint32_t t = l.inputs[k];
+      // A Reshape may share its input's relevance buffer: the values are
+      // already in place, nothing to zero.
+      if (es->relevance[t] == r_out) es->written[t] = 1;
+      r_in[k] = Writable(model, es, t);
+      inputs[k] = tensors[t];
+    }
+    if (l.kind == LayerKind::kConv2D || l.kind == LayerKind::kDense) {
+      RunWeighted(n, es->scratch, pool, r_out, r_in[0]);
+    } else {
+      RunLayerRule(model, n, es->scratch, r_out, r_in, inputs);
+    }
+  }
+
+  const uint32_t input = model.input();
+  float* r = Writable(model, es, input);
+  const size_t n = model.tensors()[input].shape.elements();
+  if (es->gradient_x_input) {
+    for (size_t j = 0; j < n; ++j) r[j] *= tensors[input][j];
+  }
+  es->sums[input] = Sum(r, n);
+  return Status::Ok();
+}
+
+}  // namespace internal
+}  // namespace lrp

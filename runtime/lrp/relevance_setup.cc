@@ -1,0 +1,204 @@
+#include "runtime/lrp/relevance_setup.h"
+
+#include <algorithm>
+#include <new>
+
+#include "runtime/lrp/weighted_rules.h"
+
+namespace lrp {
+namespace internal {
+namespace {
+
+constexpr size_t kAlign = 64;
+size_t Align(size_t x) { return (x + kAlign - 1) / kAlign * kAlign; }
+
+bool IsWeighted(LayerKind k) { return k == LayerKind::kConv2D || k == LayerKind::kDense; }
+
+bool HasPreActivation(const LayerDesc& l) {
+  return IsWeighted(l.kind) && l.params.activation != Activation::kNone;
+}
+
+size_t LastDim(const Shape& s) { return static_cast<size_t>(s.dims[s.rank - 1]); }
+
+// Tensors proven >= 0 for every input: lets rules skip the a- terms.
+std::vector<bool> NonNegativeTensors(const Model& model) {
+  std::vector<bool> nonneg(model.tensors().size(), false);
+  for (const LayerDesc& l : model.layers()) {
+    bool inputs_nonneg = true;
+    for (uint32_t t : l.inputs) inputs_nonneg = inputs_nonneg && nonneg[t];
+    bool out = false;
+    switch (l.kind) {
+      case LayerKind::kRelu:
+      case LayerKind::kSoftmax:
+        out = true;
+        break;
+      case LayerKind::kClamp:
+        out = l.params.clamp_min >= 0.0f;
+        break;
+      case LayerKind::kConv2D:
+      case LayerKind::kDense:
+        out = l.params.activation != Activation::kNone;
+        break;
+      case LayerKind::kAdd:
+        out = l.params.activation != Activation::kNone || inputs_nonneg;
+        break;
+      case LayerKind::kMaxPool2D:
+      case LayerKind::kAvgPool2D:
+      case LayerKind::kGlobalAvgPool:
+      case LayerKind::kReshape:
+      case LayerKind::kConcat:
+      case LayerKind::kLRN:  // y = x * s^-beta, s > 0: the sign of x
+        out = inputs_nonneg;
+        break;
+      default:
+        break;
+    }
+    nonneg[l.output] = out;
+  }
+  return nonneg;
+}
+
+}  // namespace
+
+size_t ExplainedLayers(const Model& model) {
+  const size_t n = model.layers().size();
+  return (n > 0 && model.layers()[n - 1].kind == LayerKind::kSoftmax) ? n - 1 : n;
+}
+
+ExplainFootprint MeasureExplain(const Model& model, const std::vector<Rule>& rules) {
+  ExplainFootprint f;
+  const auto& layers = model.layers();
+  const size_t num_tensors = model.tensors().size();
+  f.explained_layers = ExplainedLayers(model);
+  f.table_bytes = Align(sizeof(ExplainState)) + Align(sizeof(RelevanceNode) * layers.size()) +
+                  Align(sizeof(float*) * num_tensors) + Align(num_tensors) +
+                  Align(sizeof(double) * num_tensors);
+  f.pre_offset.assign(layers.size(), SIZE_MAX);
+  f.constant_offset.assign(layers.size(), SIZE_MAX);
+  f.bounds_offset.assign(layers.size(), SIZE_MAX);
+  size_t max_in = 1, max_out = 1;
+  for (size_t i = 0; i < f.explained_layers; ++i) {
+    const LayerDesc& l = layers[i];
+    const size_t out = model.tensors()[l.output].shape.elements();
+    max_out = std::max(max_out, out);
+    for (uint32_t t : l.inputs) max_in = std::max(max_in, model.tensors()[t].shape.elements());
+    if (HasPreActivation(l)) {
+      f.pre_offset[i] = f.pre_bytes;
+      f.pre_bytes += TensorBufferBytes(out);
+    }
+    if (!IsWeighted(l.kind)) continue;
+    RelevanceNode probe;
+    probe.rule = rules[i].kind;
+    probe.out_elements = out;
+    const size_t constant = WeightedConstantElements(probe);
+    if (constant > 0) {
+      f.constant_offset[i] = f.constant_bytes;
+      f.constant_bytes += TensorBufferBytes(constant);
+    }
+    if (rules[i].kind == RuleKind::kZBox) {
+      const size_t channels = LastDim(model.tensors()[l.inputs[0]].shape);
+      f.bounds_offset[i] = f.constant_bytes;
+      f.constant_bytes += 2 * Align(channels * sizeof(float));
+    }
+  }
+  f.scratch_out_bytes = TensorBufferBytes(max_out);
+  f.scratch_in_bytes = TensorBufferBytes(max_in);
+  f.scratch_bytes = 4 * f.scratch_out_bytes + 3 * f.scratch_in_bytes;
+  return f;
+}
+
+Status BuildExplain(const Model& model, const std::vector<Rule>& rules,
+                    const ExplainFootprint& f, const Plan& plan, float* const* tensors,
+                    const ExplainRegions& regions, pthreadpool_t pool, ExplainState** out) {
+  const auto& layers = model.layers();
+  const size_t num_tensors = model.tensors().size();
+  uint8_t* p = regions.tables;
+  auto* state = new (p) ExplainState();
+  p += Align(sizeof(ExplainState));
+  state->nodes = reinterpret_cast<RelevanceNode*>(p);
+  p += Align(sizeof(RelevanceNode) * layers.size());
+  state->relevance = reinterpret_cast<float**>(p);
+  p += Align(sizeof(float*) * num_tensors);
+  state->written = p;
+  p += Align(num_tensors);
+  state->sums = reinterpret_cast<double*>(p);
+  for (size_t t = 0; t < num_tensors; ++t) {
+    state->relevance[t] = plan.has_relevance[t]
+                              ? reinterpret_cast<float*>(regions.relevance +
+                                                         plan.relevance_offset[t])
+                              : nullptr;
+  }
+  RelevanceScratch& sc = state->scratch;
+  uint8_t* s = regions.scratch;
+  float** out_buffers[4] = {&sc.s1, &sc.s2, &sc.q, &sc.q2};
+  for (float** b : out_buffers) {
+    *b = reinterpret_cast<float*>(s);
+    s += f.scratch_out_bytes;
+  }
+  float** in_buffers[3] = {&sc.c1, &sc.ap, &sc.an};
+  for (float** b : in_buffers) {
+    *b = reinterpret_cast<float*>(s);
+    s += f.scratch_in_bytes;
+  }
+  state->logits = layers[f.explained_layers - 1].output;
+
+  const std::vector<bool> nonneg = NonNegativeTensors(model);
+  for (size_t i = 0; i < f.explained_layers; ++i) {
+    const LayerDesc& l = layers[i];
+    const Rule& r = rules[i];
+    RelevanceNode* n = new (&state->nodes[i]) RelevanceNode();
+    state->num_nodes = static_cast<uint32_t>(i + 1);
+    n->layer = &l;
+    n->rule = r.kind;
+    n->epsilon = r.epsilon;
+    n->epsilon_rms = r.epsilon_rms;
+    n->gamma = r.gamma;
+    n->alpha = r.alpha;
+    n->beta = r.beta;
+    n->stabilizer = r.stabilizer;
+    n->zero_bias = r.zero_bias;
+    n->nonneg_input = nonneg[l.inputs[0]];
+    n->activation = l.params.activation;
+    n->layer_input_shape = model.tensors()[l.inputs[0]].shape;
+    n->layer_output_shape = model.tensors()[l.output].shape;
+    n->a = tensors[l.inputs[0]];
+    n->y = tensors[l.output];
+    n->z = f.pre_offset[i] != SIZE_MAX
+               ? reinterpret_cast<float*>(regions.pre + f.pre_offset[i])
+               : n->y;
+    n->bias = IsWeighted(l.kind) ? l.buffers.data[1] : nullptr;
+    n->in_elements = n->layer_input_shape.elements();
+    n->out_elements = n->layer_output_shape.elements();
+    n->in_channels = LastDim(n->layer_input_shape);
+    n->out_channels = LastDim(n->layer_output_shape);
+    if (!IsWeighted(l.kind)) continue;
+    if (f.constant_offset[i] != SIZE_MAX) {
+      n->constant = reinterpret_cast<float*>(regions.constants + f.constant_offset[i]);
+    }
+    if (f.bounds_offset[i] != SIZE_MAX) {
+      n->low = reinterpret_cast<float*>(regions.constants + f.bounds_offset[i]);
+      n->high = n->low + Align(n->in_channels * sizeof(float)) / sizeof(float);
+      for (size_t c = 0; c < n->in_channels; ++c) {
+        n->low[c] = r.low.size() == 1 ? r.low[0] : r.low[c];
+        n->high[c] = r.high.size() == 1 ? r.high[0] : r.high[c];
+      }
+    }
+    Status st = PrepareWeighted(n, sc, pool);
+    if (!st.ok()) {
+      ReleaseExplain(state);
+      return Status(st.code(), "layer " + std::to_string(i) + " '" + l.name + "' (" +
+                                   RuleKindName(r.kind) + " rule): " + st.message());
+    }
+  }
+  *out = state;
+  return Status::Ok();
+}
+
+void ReleaseExplain(ExplainState* state) {
+  if (!state) return;
+  for (uint32_t i = 0; i < state->num_nodes; ++i) ReleaseWeighted(&state->nodes[i]);
+  state->num_nodes = 0;
+}
+
+}  // namespace internal
+}  // namespace lrp
