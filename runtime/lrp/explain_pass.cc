@@ -14,10 +14,21 @@ namespace {
 
 constexpr int kMaxInputs = 64;  // Concat's limit (shape inference)
 
+// Blocks of 256 summed in 8 float lanes (vectorizable), blocks in double:
+// accurate to ~1e-6 relative for any length, at memory speed.
 double Sum(const float* x, size_t n) {
-  double s = 0.0;
-  for (size_t i = 0; i < n; ++i) s += x[i];
-  return s;
+  double total = 0.0;
+  size_t i = 0;
+  for (; i + 256 <= n; i += 256) {
+    float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (size_t j = 0; j < 256; j += 8) {
+      for (size_t k = 0; k < 8; ++k) lane[k] += x[i + j + k];
+    }
+    total += double{lane[0]} + lane[1] + lane[2] + lane[3] + lane[4] + lane[5] + lane[6] +
+             lane[7];
+  }
+  for (; i < n; ++i) total += x[i];
+  return total;
 }
 
 // The relevance buffer of tensor t, zeroed when first written in a pass.

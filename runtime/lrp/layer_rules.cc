@@ -101,7 +101,16 @@ void RunLayerRule(const Model& model, const RelevanceNode& n, const RelevanceScr
     case LayerKind::kAdd: {
       const float* b = inputs[1];
       if (!gradient) {  // Norm: split by each summand's share of a + b
-        ports::f32_add_split__scalar(count, n.a, b, r_out, n.stabilizer, r_in[0], r_in[1]);
+        const ports::KernelTable& k = ports::BestKernels();
+        for (size_t i = 0; i < count; ++i) sc.c1[i] = n.a[i] + b[i];
+        k.vstabdiv(count, r_out, sc.c1, n.stabilizer, sc.c1);
+        if (r_in[0] == r_in[1]) {  // x + x
+          for (size_t i = 0; i < count; ++i) sc.ap[i] = n.a[i] + b[i];
+          k.vmuladd(count, sc.ap, sc.c1, r_in[0]);
+          return;
+        }
+        k.vmuladd(count, n.a, sc.c1, r_in[0]);
+        k.vmuladd(count, b, sc.c1, r_in[1]);
         return;
       }
       const float hi = n.activation == Activation::kRelu6 ? 6.0f : kInf;

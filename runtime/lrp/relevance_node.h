@@ -16,14 +16,17 @@
 namespace lrp {
 namespace internal {
 
-// Scratch shared by all nodes (they run one at a time). out_* hold
-// max(output elements), in_* max(input elements), each + XNN_EXTRA_BYTES.
+// Scratch shared by all nodes (they run one at a time). Out-sized buffers
+// hold max(output elements), in-sized max(input elements), each padded for
+// XNNPACK's over-read; s1 and s2 are adjacent, so s1 also holds a pair
+// operator's input of 2 x outputs.
 struct RelevanceScratch {
   float* s1 = nullptr;   // out-sized: stabilized quotients
   float* s2 = nullptr;   // out-sized
   float* q = nullptr;    // out-sized: forward with modified weights
   float* q2 = nullptr;   // out-sized
   float* c1 = nullptr;   // in-sized: transposed products
+  float* c2 = nullptr;   // in-sized
   float* ap = nullptr;   // in-sized: a+ (sign-unknown inputs)
   float* an = nullptr;   // in-sized: a-
 };
@@ -46,12 +49,12 @@ struct RelevanceNode {
   size_t in_channels = 0, out_channels = 0;
 
   // XNNPACK operators (Conv2D only; null when the rule needs none):
-  xnn_operator_t fwd_pos = nullptr;   // F(W+, 0, a or a+) -> scratch.q
-  xnn_operator_t fwd_neg = nullptr;   // F(W-, 0, a or a-) -> scratch.q2
-  xnn_operator_t t_w = nullptr;       // B(W, s1)          -> scratch.c1
-  xnn_operator_t t_pos = nullptr;     // B(W+, s2)         -> scratch.c1
-  xnn_operator_t t_neg = nullptr;     // B(W-, s1)         -> scratch.c1
-  xnn_operator_t t_special = nullptr; // B(1 or W^2, s1)   -> scratch.c1
+  xnn_operator_t fwd_pos = nullptr;   // F(W+, a or a+)        -> scratch.q
+  xnn_operator_t fwd_neg = nullptr;   // F(W-, a or a-)        -> scratch.q2
+  xnn_operator_t t_main = nullptr;    // B(V, s1), V per rule  -> scratch.c1
+  xnn_operator_t t_pos = nullptr;     // B(W+, s2) (ZBox)      -> scratch.c1
+  xnn_operator_t t_pair = nullptr;    // B(V1, .) + B(V2, .) on the pair
+                                      // layout in s1 (PairIndex) -> c1
 
   // Input-independent terms, computed at creation (arena):
   float* constant = nullptr;  // ZBox: F(W+,0,l) + F(W-,0,h); Flat: n; WSquare: S

@@ -14,8 +14,64 @@ size_t Align(size_t x) { return (x + kAlign - 1) / kAlign * kAlign; }
 
 bool IsWeighted(LayerKind k) { return k == LayerKind::kConv2D || k == LayerKind::kDense; }
 
-bool HasPreActivation(const LayerDesc& l) {
-  return IsWeighted(l.kind) && l.params.activation != Activation::kNone;
+// Whether relevance arriving at tensor t is always 0 where t is 0, so a
+// fused ReLU's output y can stand in for its pre-activation z (they differ
+// only where y = 0, and there the rules then only ever divide a zero).
+// True when every reader multiplies by its input (a-times-c rules, Norm) or
+// routes zeros to zeros (Pass, winner-take-all, Concat, Reshape) into
+// tensors that are safe themselves.
+bool ZeroSafe(const Model& model, const std::vector<Rule>& rules, size_t explained, uint32_t t,
+              const std::vector<std::vector<size_t>>& readers, std::vector<int8_t>* memo) {
+  if ((*memo)[t] >= 0) return (*memo)[t] == 1;
+  bool safe = t != model.layers()[explained - 1].output;  // the seed is arbitrary
+  for (size_t i : readers[t]) {
+    if (!safe || i >= explained) break;
+    const LayerDesc& l = model.layers()[i];
+    switch (rules[i].kind) {
+      case RuleKind::kZero:
+      case RuleKind::kEpsilon:
+      case RuleKind::kGamma:
+      case RuleKind::kGammaClassic:
+      case RuleKind::kAlphaBeta:
+      case RuleKind::kNorm:
+        break;  // relevance = input * something
+      case RuleKind::kPass:
+      case RuleKind::kWinnerTakeAll:
+        // BatchNorm moves zeros away from zero; the others keep them.
+        safe = l.kind != LayerKind::kBatchNorm &&
+               ZeroSafe(model, rules, explained, l.output, readers, memo);
+        break;
+      case RuleKind::kGradient:
+        safe = (l.kind == LayerKind::kConcat || l.kind == LayerKind::kReshape) &&
+               ZeroSafe(model, rules, explained, l.output, readers, memo);
+        break;
+      default:  // ZBox, Flat, WSquare give relevance to zero inputs
+        safe = false;
+        break;
+    }
+  }
+  (*memo)[t] = safe ? 1 : 0;
+  return safe;
+}
+
+// Which weighted layers must store their pre-activation z: a fused ReLU6
+// (y = 6 hides z > 6), or a ReLU whose output is not ZeroSafe.
+std::vector<bool> PreActivations(const Model& model, const std::vector<Rule>& rules,
+                                 size_t explained) {
+  const auto& layers = model.layers();
+  std::vector<std::vector<size_t>> readers(model.tensors().size());
+  for (size_t i = 0; i < layers.size(); ++i) {
+    for (uint32_t t : layers[i].inputs) readers[t].push_back(i);
+  }
+  std::vector<int8_t> memo(model.tensors().size(), -1);
+  std::vector<bool> pre(layers.size(), false);
+  for (size_t i = 0; i < explained; ++i) {
+    const LayerDesc& l = layers[i];
+    if (!IsWeighted(l.kind) || l.params.activation == Activation::kNone) continue;
+    pre[i] = l.params.activation == Activation::kRelu6 ||
+             !ZeroSafe(model, rules, explained, l.output, readers, &memo);
+  }
+  return pre;
 }
 
 size_t LastDim(const Shape& s) { return static_cast<size_t>(s.dims[s.rank - 1]); }
@@ -77,12 +133,13 @@ ExplainFootprint MeasureExplain(const Model& model, const std::vector<Rule>& rul
   f.constant_offset.assign(layers.size(), SIZE_MAX);
   f.bounds_offset.assign(layers.size(), SIZE_MAX);
   size_t max_in = 1, max_out = 1;
+  const std::vector<bool> pre = PreActivations(model, rules, f.explained_layers);
   for (size_t i = 0; i < f.explained_layers; ++i) {
     const LayerDesc& l = layers[i];
     const size_t out = model.tensors()[l.output].shape.elements();
     max_out = std::max(max_out, out);
     for (uint32_t t : l.inputs) max_in = std::max(max_in, model.tensors()[t].shape.elements());
-    if (HasPreActivation(l)) {
+    if (pre[i]) {
       f.pre_offset[i] = f.pre_bytes;
       f.pre_bytes += TensorBufferBytes(out);
     }
@@ -103,7 +160,7 @@ ExplainFootprint MeasureExplain(const Model& model, const std::vector<Rule>& rul
   }
   f.scratch_out_bytes = TensorBufferBytes(max_out);
   f.scratch_in_bytes = TensorBufferBytes(max_in);
-  f.scratch_bytes = 4 * f.scratch_out_bytes + 3 * f.scratch_in_bytes;
+  f.scratch_bytes = 4 * f.scratch_out_bytes + 4 * f.scratch_in_bytes;
   return f;
 }
 
@@ -135,7 +192,7 @@ Status BuildExplain(const Model& model, const std::vector<Rule>& rules,
     *b = reinterpret_cast<float*>(s);
     s += f.scratch_out_bytes;
   }
-  float** in_buffers[3] = {&sc.c1, &sc.ap, &sc.an};
+  float** in_buffers[4] = {&sc.c1, &sc.c2, &sc.ap, &sc.an};
   for (float** b : in_buffers) {
     *b = reinterpret_cast<float*>(s);
     s += f.scratch_in_bytes;
