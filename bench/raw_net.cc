@@ -57,7 +57,8 @@ Status RawNet::PlanBuffers(const Model& model) {
     const size_t bytes = tensors[t].shape.elements() * sizeof(float);
     int best = -1;
     for (int s : free_slots) {
-      if (slot_bytes[s] >= bytes && (best < 0 || slot_bytes[s] < slot_bytes[best])) {
+      if (slot_bytes[s] >= bytes &&
+          (best < 0 || slot_bytes[s] < slot_bytes[best])) {
         best = s;
       }
     }
@@ -131,9 +132,9 @@ Status RawNet::CreateOp(const Model& model, const LayerDesc& layer) {
     }
     case LayerKind::kDense: {
       const size_t in_f = in.elements(), out_f = out.elements();
-      s = xnn_create_fully_connected_nc_f32(in_f, out_f, in_f, out_f,
-                                            layer.buffers.data[0],
-                                            layer.buffers.data[1], lo, hi, 0, &op);
+      s = xnn_create_fully_connected_nc_f32(
+          in_f, out_f, in_f, out_f, layer.buffers.data[0],
+          layer.buffers.data[1], lo, hi, 0, &op);
       if (s != xnn_status_success) return XnnError(where + " create", s);
       ops_.push_back(op);
       s = xnn_setup_fully_connected_nc_f32(op, 1, x, y, pool_);

@@ -44,8 +44,8 @@ class RawNet {
 
   pthreadpool_t pool_ = nullptr;
   std::vector<xnn_operator_t> ops_;
-  std::vector<void*> slots_;   // owned, 64-byte aligned, padded
-  std::vector<float*> data_;   // per tensor, points into a slot
+  std::vector<void*> slots_;  // owned, 64-byte aligned, padded
+  std::vector<float*> data_;  // per tensor, points into a slot
   uint32_t input_ = 0, output_ = 0;
   size_t input_size_ = 0, output_size_ = 0;
 };

@@ -10,6 +10,7 @@
 //   lrp_bench_baseline --model vgg16 --iterations 10 --threads 1 [--json]
 
 #include <pthreadpool.h>
+#include <sys/mman.h>
 #include <xnnpack.h>
 
 #include <algorithm>
@@ -45,6 +46,9 @@ struct Options {
   int threads = 1;
   uint64_t seed = 1;
   bool json = false;
+  // Give the Session a caller arena backed by transparent huge pages: an
+  // experiment for the runtime, not a like-for-like comparison.
+  bool lrp_hugepages = false;
 };
 
 // Milliseconds of one side: wall clock, and the calling thread's CPU time,
@@ -71,7 +75,8 @@ Stats Summarize(std::vector<double> ms) {
 double ThreadCpuMs() {
   timespec t{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return 1e3 * static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_nsec);
+  return 1e3 * static_cast<double>(t.tv_sec) +
+         1e-6 * static_cast<double>(t.tv_nsec);
 }
 
 class Stopwatch {
@@ -136,6 +141,8 @@ bool ParseArgs(int argc, char** argv, Options* o) {
     const bool has_value = i + 1 < argc;
     if (arg == "--json") {
       o->json = true;
+    } else if (arg == "--lrp-hugepages") {
+      o->lrp_hugepages = true;
     } else if (arg == "--model" && has_value) {
       o->model = argv[++i];
     } else if (arg == "--iterations" && has_value) {
@@ -157,6 +164,7 @@ void Usage() {
   std::fprintf(stderr,
                "usage: lrp_bench_baseline [--model NAME] [--iterations N] "
                "[--warmup N] [--threads T] [--seed S] [--json]\n"
+               "                          [--lrp-hugepages]\n"
                "  times lrp::Session::Forward against the same network built "
                "from raw XNNPACK operators\n  models:");
   for (const zoo::ZooEntry& e : zoo::Entries()) {
@@ -179,10 +187,33 @@ struct Result {
 };
 
 // Creates both sides, then alternates their runs.
+using ArenaPtr = std::unique_ptr<void, decltype(&std::free)>;
+
+// A caller arena of the exact size, 2 MiB aligned and marked for transparent
+// huge pages (a hint: where THP is off it is ordinary memory).
+Status HugePageArena(const Model& model, SessionOptions* options,
+                     ArenaPtr* out) {
+  ArenaReport need;
+  LRP_RETURN_IF_ERROR(Session::RequiredArena(model, *options, &need));
+  constexpr size_t kHuge = size_t{2} << 20;
+  const size_t bytes = (need.total + kHuge - 1) / kHuge * kHuge;
+  out->reset(std::aligned_alloc(kHuge, bytes));
+  if (!*out)
+    return Status(StatusCode::kBackendError, "cannot allocate the arena");
+  madvise(out->get(), bytes, MADV_HUGEPAGE);
+  options->arena = out->get();
+  options->arena_bytes = bytes;
+  return Status::Ok();
+}
+
 Status Run(const Options& o, const Model& model, Result* r) {
   SessionOptions session_options;
   session_options.mode = Mode::kForward;
   session_options.threads = o.threads;
+  ArenaPtr arena(nullptr, &std::free);  // outlives the Session
+  if (o.lrp_hugepages) {
+    LRP_RETURN_IF_ERROR(HugePageArena(model, &session_options, &arena));
+  }
   std::unique_ptr<Session> session;
   const Stopwatch create;
   LRP_RETURN_IF_ERROR(Session::Create(model, session_options, &session));
@@ -204,14 +235,29 @@ Status Run(const Options& o, const Model& model, Result* r) {
   r->raw_create_ms = raw_create.WallMs();
 
   const std::vector<float> input = MakeInput(model);
+  auto run_lrp = [&](bool timed) {
+    const Stopwatch watch;
+    const Status s = session->Forward(input.data(), input.size());
+    if (timed) watch.Record(&r->lrp);
+    return s;
+  };
+  auto run_raw = [&](bool timed) {
+    const Stopwatch watch;
+    const Status s = raw.Run(input.data(), input.size());
+    if (timed) watch.Record(&r->raw);
+    return s;
+  };
+  // Which side goes first flips every iteration, so neither always inherits
+  // the caches (and the pool's spinning workers) of the other.
   for (int i = 0; i < o.warmup + o.iterations; ++i) {
     const bool timed = i >= o.warmup;
-    const Stopwatch lrp_watch;
-    LRP_RETURN_IF_ERROR(session->Forward(input.data(), input.size()));
-    if (timed) lrp_watch.Record(&r->lrp);
-    const Stopwatch raw_watch;
-    LRP_RETURN_IF_ERROR(raw.Run(input.data(), input.size()));
-    if (timed) raw_watch.Record(&r->raw);
+    if (i % 2 == 0) {
+      LRP_RETURN_IF_ERROR(run_lrp(timed));
+      LRP_RETURN_IF_ERROR(run_raw(timed));
+    } else {
+      LRP_RETURN_IF_ERROR(run_raw(timed));
+      LRP_RETURN_IF_ERROR(run_lrp(timed));
+    }
   }
   if (session->output_size() != raw.output_size()) {
     return Status(StatusCode::kInternal, "the two outputs differ in size");
@@ -226,7 +272,8 @@ void Report(const Options& o, const Result& r) {
   const Stats lrp = Summarize(r.lrp.wall), raw = Summarize(r.raw.wall);
   const Stats lrp_cpu = Summarize(r.lrp.cpu), raw_cpu = Summarize(r.raw.cpu);
   const double ratio = raw.median > 0 ? lrp.median / raw.median : 0;
-  const double cpu_ratio = raw_cpu.median > 0 ? lrp_cpu.median / raw_cpu.median : 0;
+  const double cpu_ratio =
+      raw_cpu.median > 0 ? lrp_cpu.median / raw_cpu.median : 0;
   if (o.json) {
     std::printf(
         "{\"model\": \"%s\", \"threads\": %d, \"iterations\": %d, "
@@ -234,23 +281,27 @@ void Report(const Options& o, const Result& r) {
         "\"raw_median_ms\": %.3f, \"raw_min_ms\": %.3f, \"ratio\": %.4f, "
         "\"lrp_cpu_median_ms\": %.3f, \"raw_cpu_median_ms\": %.3f, "
         "\"cpu_ratio\": %.4f, \"max_rel_diff\": %.3e, \"arena_bytes\": %zu, "
-        "\"lrp_create_ms\": %.1f, \"raw_create_ms\": %.1f}\n",
+        "\"lrp_create_ms\": %.1f, \"raw_create_ms\": %.1f, "
+        "\"lrp_hugepages\": %s}\n",
         o.model.c_str(), o.threads, o.iterations, lrp.median, lrp.min,
         raw.median, raw.min, ratio, lrp_cpu.median, raw_cpu.median, cpu_ratio,
-        r.max_rel_diff, r.arena_bytes, r.lrp_create_ms, r.raw_create_ms);
+        r.max_rel_diff, r.arena_bytes, r.lrp_create_ms, r.raw_create_ms,
+        o.lrp_hugepages ? "true" : "false");
     return;
   }
-  std::printf("model %s, threads %d, %d iterations (+%d warm-up)\n",
-              o.model.c_str(), o.threads, o.iterations, o.warmup);
+  std::printf("model %s, threads %d, %d iterations (+%d warm-up)%s\n",
+              o.model.c_str(), o.threads, o.iterations, o.warmup,
+              o.lrp_hugepages ? ", lrp arena on huge pages" : "");
   std::printf("              wall median    wall min   caller CPU median\n");
-  std::printf("  lrp        %9.3f ms %9.3f ms   %9.3f ms\n", lrp.median, lrp.min,
-              lrp_cpu.median);
-  std::printf("  raw        %9.3f ms %9.3f ms   %9.3f ms\n", raw.median, raw.min,
-              raw_cpu.median);
+  std::printf("  lrp        %9.3f ms %9.3f ms   %9.3f ms\n", lrp.median,
+              lrp.min, lrp_cpu.median);
+  std::printf("  raw        %9.3f ms %9.3f ms   %9.3f ms\n", raw.median,
+              raw.min, raw_cpu.median);
   std::printf("  lrp / raw  %9.3f                   %9.3f\n", ratio, cpu_ratio);
-  std::printf("  set-up: Session::Create %.0f ms (arena %zu B), raw create + "
-              "setup %.0f ms\n",
-              r.lrp_create_ms, r.arena_bytes, r.raw_create_ms);
+  std::printf(
+      "  set-up: Session::Create %.0f ms (arena %zu B), raw create + "
+      "setup %.0f ms\n",
+      r.lrp_create_ms, r.arena_bytes, r.raw_create_ms);
   std::printf("  max |lrp - raw| / max |raw| = %.3e\n", r.max_rel_diff);
 }
 

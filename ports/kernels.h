@@ -66,6 +66,8 @@ const KernelTable& BestKernels();
 std::vector<const KernelTable*> SupportedKernels();
 // What BestKernels resolves LRP_ISA with: the supported variant whose `isa`
 // equals `isa`, else (also for null) the fastest. Queries the CPU each call.
+// Neither it nor BestKernels allocates, apart from cpuinfo's one-time
+// initialization (which XNNPACK's xnn_initialize also performs).
 const KernelTable& SelectKernels(const char* isa);
 
 }  // namespace ports

@@ -76,7 +76,8 @@ void DenseTransposedR4(size_t rows, size_t width, size_t stride, const float* w,
   }
   // Four rows per pass over x: x stays in cache while w streams by once.
   size_t k = 0;
-  for (; k + 4 <= rows; k += 4) AccumulateRows<Mod, 4>(width, stride, w + k * stride, s + k, k == 0, x);
+  for (; k + 4 <= rows; k += 4)
+    AccumulateRows<Mod, 4>(width, stride, w + k * stride, s + k, k == 0, x);
   for (; k < rows; ++k) AccumulateRows<Mod, 1>(width, stride, w + k * stride, s + k, k == 0, x);
 }
 
@@ -121,8 +122,8 @@ void F32DenseTransposedNeonR4(size_t rows, size_t width, size_t stride, const fl
   DenseTransposedR4<Identity>(rows, width, stride, w, s, x);
 }
 
-void F32DenseModifiedNeonR4(size_t rows, size_t cols, const float* w, const float* a,
-                            WeightMod mod, float* z) {
+void F32DenseModifiedNeonR4(size_t rows, size_t cols, const float* w, const float* a, WeightMod mod,
+                            float* z) {
   switch (mod) {
     case WeightMod::kPositive: return DenseModifiedR4<Positive>(rows, cols, w, a, z);
     case WeightMod::kNegative: return DenseModifiedR4<Negative>(rows, cols, w, a, z);

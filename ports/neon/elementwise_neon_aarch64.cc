@@ -20,7 +20,7 @@ inline float StabDiv1(float r, float d, float eps) {
 inline float32x4_t StabDiv4(float32x4_t r, float32x4_t d, float32x4_t eps) {
   const float32x4_t zero = vdupq_n_f32(0.0f);
   // Ordered compare: -0.0 takes d + eps (sign0) and NaN takes d - eps, as in
-  // the reference. Both sums are computed so NaN payloads match too.
+  // the reference.
   const uint32x4_t ge = vcgeq_f32(d, zero);
   const float32x4_t den = vbslq_f32(ge, vaddq_f32(d, eps), vsubq_f32(d, eps));
   const uint32x4_t is_zero = vceqq_f32(den, zero);

@@ -6,8 +6,9 @@ namespace lrp {
 namespace ports {
 
 const KernelTable& NeonKernels() {
-  static const KernelTable table = {"neon",           F32VStabDivNeonU8,        F32VMulNeonU8,
-                                    F32VMulAddNeonU8, F32DenseTransposedNeonR4, F32DenseModifiedNeonR4};
+  static const KernelTable table = {
+      "neon",           F32VStabDivNeonU8,        F32VMulNeonU8,
+      F32VMulAddNeonU8, F32DenseTransposedNeonR4, F32DenseModifiedNeonR4};
   return table;
 }
 

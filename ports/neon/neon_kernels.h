@@ -4,9 +4,9 @@
 // divide and always flushes subnormals to zero:
 //   elementwise_neon_aarch64.cc  exact (vdivq_f32, IEEE subnormals),
 //   elementwise_neon_armv7.cc    reciprocal + Newton-Raphson division (ULP
-//                                bound stated there); lanes NEON would get
-//                                wrong (subnormals, NaN payloads) are
-//                                recomputed with VFP.
+//                                bound stated there); vectors where NEON
+//                                would differ (subnormals) are recomputed
+//                                with VFP, so VMul and VMulAdd stay exact.
 // Each function has the contract of the matching KernelTable field.
 #ifndef LRP_PORTS_NEON_NEON_KERNELS_H_
 #define LRP_PORTS_NEON_NEON_KERNELS_H_
@@ -27,8 +27,8 @@ void F32VMulNeonU8(size_t n, const float* a, const float* c, float* y);
 void F32VMulAddNeonU8(size_t n, const float* a, const float* c, float* y);
 void F32DenseTransposedNeonR4(size_t rows, size_t width, size_t stride, const float* w,
                               const float* s, WeightMod mod, float* x);
-void F32DenseModifiedNeonR4(size_t rows, size_t cols, const float* w, const float* a,
-                            WeightMod mod, float* z);
+void F32DenseModifiedNeonR4(size_t rows, size_t cols, const float* w, const float* a, WeightMod mod,
+                            float* z);
 
 }  // namespace ports
 }  // namespace lrp

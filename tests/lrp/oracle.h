@@ -132,7 +132,7 @@ struct NetResult {
   std::vector<Vec> pre;  // per layer: pre-activation of fused layers
   std::vector<Vec> rel;  // per tensor: relevance (empty: not on the path)
   uint32_t logits = 0;   // tensor the relevance starts from
-  int target = 0;
+  int target = -1;  // -1 after ExplainSeeded
 };
 
 // Forward pass in double only.
@@ -145,6 +145,11 @@ bool Forward(const Model& model, const std::vector<float>& input, NetResult* out
 bool Explain(const Model& model, const std::vector<Rule>& rules, bool times_input,
              const std::vector<float>& input, int target, ExplainInit init, NetResult* out,
              std::string* error);
+
+// The same for any relevance `seed` at the logits (one value per logit).
+bool ExplainSeeded(const Model& model, const std::vector<Rule>& rules, bool times_input,
+                   const std::vector<float>& input, const Vec& seed, NetResult* out,
+                   std::string* error);
 
 // Composite resolution from RULES.md §6 / §11.
 struct Resolved {

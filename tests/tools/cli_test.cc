@@ -1,161 +1,42 @@
 // End-to-end tests of the `lrp` binary: each test runs it as a user would
 // and checks exit code, stdout and stderr.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
 #include "lrp/model_builder.h"
+#include "tests/tools/cli_helpers.h"
 #include "tools/io/npy.h"
 
 namespace lrp {
 namespace {
 
-struct CliResult {
-  int exit_code = -1;  // -1: killed by a signal
-  std::string out, err;
-};
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-// Files are named after the running test, so tests can run in parallel.
-std::string Tmp(const std::string& name) {
-  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  return std::string(LRP_TEST_TMPDIR) + "/cli_" + info->name() + "_" + name;
-}
-
-CliResult Lrp(const std::string& args) {
-  std::string out = Tmp("stdout.txt"), err = Tmp("stderr.txt");
-  std::string command =
-      Quote(LRP_CLI) + " " + args + " >" + Quote(out) + " 2>" + Quote(err) + " </dev/null";
-  int status = std::system(command.c_str());
-  CliResult r;
-  if (status != -1 && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  r.out = ReadFile(out);
-  r.err = ReadFile(err);
-  return r;
-}
-
-// A failing command prints exactly one line, "lrp <command>: ...".
-void ExpectOneLineError(const CliResult& r, int exit_code, const std::string& prefix,
-                        const std::string& needle) {
-  EXPECT_EQ(r.exit_code, exit_code) << r.err;
-  ASSERT_FALSE(r.err.empty());
-  EXPECT_EQ(r.err.back(), '\n') << r.err;
-  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "more than one line:\n" << r.err;
-  EXPECT_EQ(r.err.rfind(prefix, 0), 0u) << r.err;
-  EXPECT_NE(r.err.find(needle), std::string::npos) << "'" << needle << "' not in: " << r.err;
-}
-
-std::string MakeSmallCnn(const std::string& name = "model.lrpm") {
-  std::string path = Tmp(name);
-  CliResult r = Lrp("zoo small-cnn -o " + Quote(path));
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  return path;
-}
-
-std::string WriteInput(const std::vector<int64_t>& shape, const std::string& name = "x.npy") {
-  std::vector<float> data(static_cast<size_t>(io::NpyElementCount(shape)));
-  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<float>(i % 17) / 16.0f;
-  std::string path = Tmp(name);
-  Status s = io::WriteNpy(path, shape, data.data());
-  EXPECT_TRUE(s.ok()) << s.ToString();
-  return path;
-}
-
-// Minimal RFC 8259 syntax check, enough to know `--json` output parses.
-class JsonChecker {
- public:
-  explicit JsonChecker(const std::string& s) : s_(s) {}
-  bool Valid() {
-    Space();
-    if (!Value()) return false;
-    Space();
-    return i_ == s_.size();
-  }
-
- private:
-  void Space() {
-    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\t' || s_[i_] == '\r'))
-      ++i_;
-  }
-  bool Lit(const char* w) {
-    std::string word(w);
-    if (s_.compare(i_, word.size(), word) != 0) return false;
-    i_ += word.size();
-    return true;
-  }
-  bool String() {
-    if (!Lit("\"")) return false;
-    while (i_ < s_.size() && s_[i_] != '"') {
-      if (static_cast<unsigned char>(s_[i_]) < 0x20) return false;
-      if (s_[i_] == '\\') ++i_;
-      ++i_;
-    }
-    return Lit("\"");
-  }
-  bool Number() {
-    size_t start = i_;
-    while (i_ < s_.size() && std::string("+-0123456789.eE").find(s_[i_]) != std::string::npos) ++i_;
-    return i_ > start;
-  }
-  bool Value() {
-    if (i_ >= s_.size()) return false;
-    char c = s_[i_];
-    if (c == '{') return Container('}', true);
-    if (c == '[') return Container(']', false);
-    if (c == '"') return String();
-    if (Lit("true") || Lit("false") || Lit("null")) return true;
-    return Number();
-  }
-  bool Container(char close, bool object) {
-    ++i_;
-    Space();
-    if (i_ < s_.size() && s_[i_] == close) return ++i_, true;
-    for (;;) {
-      Space();
-      if (object) {
-        if (!String()) return false;
-        Space();
-        if (!Lit(":")) return false;
-        Space();
-      }
-      if (!Value()) return false;
-      Space();
-      if (Lit(",")) continue;
-      return Lit(std::string(1, close).c_str());
-    }
-  }
-  const std::string& s_;
-  size_t i_ = 0;
-};
+using cli_test::CliResult;
+using cli_test::ExpectOneLineError;
+using cli_test::JsonChecker;
+using cli_test::Lrp;
+using cli_test::MakeSmallCnn;
+using cli_test::Quote;
+using cli_test::ReadFile;
+using cli_test::Tmp;
+using cli_test::WriteInput;
 
 TEST(CliTest, HelpExitsZeroEverywhere) {
   for (const char* args :
-       {"--help", "-h", "help", "help info", "help run", "help zoo", "help bench", "info --help",
-        "run --help", "zoo --help", "bench --help", "run --model x.lrpm -h", "zoo -h"}) {
+       {"--help", "-h", "help", "help info", "help run", "help explain", "help zoo", "help bench",
+        "info --help", "run --help", "explain --help", "zoo --help", "bench --help",
+        "run --model x.lrpm -h", "explain --composite nope -h", "zoo -h"}) {
     CliResult r = Lrp(args);
     EXPECT_EQ(r.exit_code, 0) << args << ": " << r.err;
     EXPECT_NE(r.out.find("usage: lrp"), std::string::npos) << args << ": " << r.out;
     EXPECT_TRUE(r.err.empty()) << args << ": " << r.err;
   }
   CliResult r = Lrp("--help");
-  for (const char* command : {"info", "run", "zoo", "bench"}) {
+  for (const char* command : {"info", "run", "explain", "zoo", "bench"}) {
     EXPECT_NE(r.out.find(std::string("  ") + command), std::string::npos) << r.out;
   }
 }
@@ -381,12 +262,6 @@ TEST(CliTest, BenchReportsTimes) {
                           "\"iterations\": 3", "\"threads\": 2"}) {
     EXPECT_NE(r.out.find(key), std::string::npos) << key << " not in:\n" << r.out;
   }
-}
-
-TEST(CliTest, BenchExplainIsNotAvailableYet) {
-  std::string model = MakeSmallCnn();
-  ExpectOneLineError(Lrp("bench --mode explain --model " + Quote(model)), 2,
-                     "lrp bench: ", "not available yet");
 }
 
 }  // namespace

@@ -37,6 +37,11 @@ std::string ParsedArgs::Value(const std::string& name, const std::string& fallba
   return it == values_.end() ? fallback : it->second;
 }
 
+std::vector<std::string> ParsedArgs::Values(const std::string& name) const {
+  auto it = lists_.find(name);
+  return it == lists_.end() ? std::vector<std::string>() : it->second;
+}
+
 Status ParsedArgs::Required(const std::string& name, std::string* value) const {
   auto it = values_.find(name);
   if (it == values_.end()) return UsageError("missing required flag " + name);
@@ -111,7 +116,7 @@ Status ParseArgs(const std::vector<std::string>& args, const FlagSpec* specs, si
     }
     const FlagSpec* spec = FindSpec(specs, num_specs, name);
     if (spec == nullptr) return UsageError("unknown flag '" + name + "'");
-    if (out->values_.count(spec->name) != 0) {
+    if (out->values_.count(spec->name) != 0 && !spec->repeatable) {
       return UsageError(std::string(spec->name) + " given more than once");
     }
     if (!spec->takes_value) {
@@ -121,6 +126,7 @@ Status ParseArgs(const std::vector<std::string>& args, const FlagSpec* specs, si
       value = args[++i];
     }
     out->values_[spec->name] = value;
+    if (spec->repeatable) out->lists_[spec->name].push_back(value);
   }
   return Status::Ok();
 }

@@ -3,8 +3,10 @@
 // Each subcommand declares its flags up front, so an unknown flag is an error
 // rather than silently ignored. Accepted forms: `--name value`,
 // `--name=value`, a short alias (`-o value`), bare switches (`--json`), and
-// `--` to end flag parsing. Errors come back as a Status whose message is the
-// one line the tool prints; callers exit with kExitUsage.
+// `--` to end flag parsing. A flag may be given more than once only if its
+// spec says so (`--param a=1 --param b=2`). Errors come back as a Status
+// whose message is the one line the tool prints; callers exit with
+// kExitUsage.
 #ifndef LRP_TOOLS_CLI_ARGS_H_
 #define LRP_TOOLS_CLI_ARGS_H_
 
@@ -20,9 +22,10 @@ namespace lrp {
 namespace cli {
 
 struct FlagSpec {
-  const char* name;        // "--model"
-  const char* short_name;  // "-o", or nullptr
-  bool takes_value;        // false for switches such as "--json"
+  const char* name;         // "--model"
+  const char* short_name;   // "-o", or nullptr
+  bool takes_value;         // false for switches such as "--json"
+  bool repeatable = false;  // values accumulate in order (ParsedArgs::Values)
 };
 
 class ParsedArgs {
@@ -30,6 +33,8 @@ class ParsedArgs {
   bool Has(const std::string& name) const { return values_.count(name) != 0; }
   // The flag's value, or `fallback` if it was not given.
   std::string Value(const std::string& name, const std::string& fallback = "") const;
+  // Every value of a repeatable flag, in command-line order.
+  std::vector<std::string> Values(const std::string& name) const;
   const std::vector<std::string>& positional() const { return positional_; }
 
   // Required flag: fails naming the flag if it is absent or empty.
@@ -43,13 +48,16 @@ class ParsedArgs {
  private:
   friend Status ParseArgs(const std::vector<std::string>& args, const FlagSpec* specs,
                           size_t num_specs, ParsedArgs* out);
-  std::map<std::string, std::string> values_;  // by long name
+  // By long name; a repeatable flag keeps its last value here and all of
+  // them in lists_.
+  std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> lists_;
   std::vector<std::string> positional_;
 };
 
 // Parses `args` (what follows the subcommand name) against `num_specs`
-// flags. A flag given twice is an error, so a typo cannot silently override
-// an earlier value.
+// flags. A non-repeatable flag given twice is an error, so a typo cannot
+// silently override an earlier value.
 Status ParseArgs(const std::vector<std::string>& args, const FlagSpec* specs, size_t num_specs,
                  ParsedArgs* out);
 template <size_t N>

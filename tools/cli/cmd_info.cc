@@ -7,6 +7,7 @@
 #include "lrp/session.h"
 #include "tools/cli/args.h"
 #include "tools/cli/command.h"
+#include "tools/cli/explain_flags.h"
 #include "tools/cli/format.h"
 #include "tools/cli/json_writer.h"
 #include "tools/cli/layer_params_printer.h"
@@ -19,29 +20,35 @@ namespace {
 
 constexpr char kName[] = "info";
 
-constexpr char kUsage[] =
+constexpr char kUsageHead[] =
     "usage: lrp info MODEL [--json] [--threads N]\n"
+    "                [--composite NAME] [--param KEY=VALUE ...]\n"
+    "                [--rule SEL=RULE[:K=V,...] ...]\n"
     "\n"
     "Prints what the .lrpm file MODEL holds: format version, producer, input\n"
     "shape and source layout (with value bounds and preprocessing if\n"
     "recorded), every layer with its output shape, parameter count and\n"
     "hyper-parameters, the output shape, the number of labels, and the exact\n"
-    "arena a Session needs in forward and in explain mode.\n"
+    "arena a Session needs in forward and in explain mode. The explain-mode\n"
+    "arena depends on the rules (which weight copies and buffers they need),\n"
+    "so it is computed for a composite: epsilon unless --composite is given.\n"
     "\n"
     "flags:\n"
-    "  --json        print one JSON object instead of text\n"
-    "  --threads N   size the arena for N worker threads (default 1)\n";
+    "  --json              print one JSON object instead of text\n"
+    "  --threads N         size the arena for N worker threads (default 1)\n";
 
 constexpr FlagSpec kFlags[] = {
-    {"--json", nullptr, false},
-    {"--threads", nullptr, true},
+    {"--json", nullptr, false}, {"--threads", nullptr, true}, kCompositeFlag, kParamFlag, kRuleFlag,
 };
+
+constexpr char kDefaultComposite[] = "epsilon";
 
 // The arena a Session would need in one mode, or why it cannot be planned.
 struct ArenaResult {
   Mode mode;
   Status status;
   ArenaReport report;
+  std::string composite;  // explain mode: the rules it was planned for
 };
 
 std::vector<int64_t> Dims(const Shape& shape) {
@@ -51,86 +58,6 @@ std::vector<int64_t> Dims(const Shape& shape) {
 // Indices are safe: Model::Load verified every one of them.
 const std::string& TensorName(const Model& model, uint32_t index) {
   return model.tensors()[index].name;
-}
-
-// Collects hyper-parameters as "key=value" words, leaving defaults out.
-class TextParamSink : public ParamSink {
- public:
-  void Int(const char* key, int64_t value, bool is_default) override {
-    Add(key, std::to_string(value), is_default);
-  }
-  void Float(const char* key, float value, bool is_default) override {
-    Add(key, FormatFloat(value), is_default);
-  }
-  void Ints(const char* key, const std::vector<int64_t>& values, bool is_default) override {
-    // Two values are a window (3x3); four are the padding (t,l,b,r).
-    const char* sep = values.size() == 2 ? "x" : ",";
-    std::string text;
-    for (size_t i = 0; i < values.size(); ++i) {
-      if (i > 0) text += sep;
-      text += std::to_string(values[i]);
-    }
-    Add(key, text, is_default);
-  }
-  void Bool(const char* key, bool value, bool is_default) override {
-    Add(key, value ? "yes" : "no", is_default);
-  }
-  void String(const char* key, const std::string& value, bool is_default) override {
-    Add(key, value, is_default);
-  }
-  const std::string& text() const { return text_; }
-
- private:
-  void Add(const char* key, const std::string& value, bool is_default) {
-    if (is_default) return;
-    if (!text_.empty()) text_ += ' ';
-    text_ += key;
-    text_ += '=';
-    text_ += value;
-  }
-  std::string text_;
-};
-
-class JsonParamSink : public ParamSink {
- public:
-  explicit JsonParamSink(JsonWriter* json) : json_(json) {}
-  void Int(const char* key, int64_t value, bool) override { json_->MemberInt(key, value); }
-  void Float(const char* key, float value, bool) override { json_->MemberDouble(key, value); }
-  void Ints(const char* key, const std::vector<int64_t>& values, bool) override {
-    json_->MemberInts(key, values);
-  }
-  void Bool(const char* key, bool value, bool) override {
-    json_->Key(key);
-    json_->Bool(value);
-  }
-  void String(const char* key, const std::string& value, bool) override {
-    json_->Member(key, value);
-  }
-
- private:
-  JsonWriter* json_;
-};
-
-// Prints `rows` as left-aligned columns; the first column is at least
-// `first_width` wide so separate tables can line up.
-void PrintTable(const std::vector<std::vector<std::string>>& rows, const char* indent,
-                size_t first_width = 0) {
-  std::vector<size_t> widths = {first_width};
-  for (const auto& row : rows) {
-    if (widths.size() < row.size()) widths.resize(row.size(), 0);
-    for (size_t i = 0; i < row.size(); ++i) {
-      if (row[i].size() > widths[i]) widths[i] = row[i].size();
-    }
-  }
-  for (const auto& row : rows) {
-    std::string line = indent;
-    for (size_t i = 0; i < row.size(); ++i) {
-      bool last = i + 1 == row.size();
-      line += last ? row[i] : PadRight(row[i], widths[i] + 2);
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    std::printf("%s\n", line.c_str());
-  }
 }
 
 void PrintText(const std::string& path, const Model& model, int threads,
@@ -206,6 +133,12 @@ void PrintText(const std::string& path, const Model& model, int threads,
     }
   }
   PrintTable(arena, "");
+  for (const ArenaResult& a : arenas) {
+    if (!a.composite.empty()) {
+      std::printf("  %s mode with composite %s\n", ModeName(a.mode),
+                  Printable(a.composite).c_str());
+    }
+  }
   for (const std::string& e : errors) std::printf("%s\n", e.c_str());
 }
 
@@ -271,6 +204,7 @@ void PrintJson(const std::string& path, const Model& model, int threads,
   for (const ArenaResult& a : arenas) {
     json.Key(ModeName(a.mode));
     json.BeginObject();
+    if (!a.composite.empty()) json.Member("composite", a.composite);
     if (!a.status.ok()) {
       json.Member("error", a.status.ToString());
     } else {
@@ -300,6 +234,12 @@ int Run(const std::vector<std::string>& argv) {
   int threads = 1;
   s = ThreadsFlag(args, &threads);
   if (!s.ok()) return UsageError(kName, s);
+  Composite composite;
+  s = ReadCompositeFlags(args, kDefaultComposite, &composite);
+  if (!s.ok()) return UsageError(kName, s);
+  bool usage = false;
+  s = ReadRuleFlags(args, &composite, &usage);
+  if (!s.ok()) return usage ? UsageError(kName, s) : Failure(kName, s);
 
   const std::string& path = args.positional()[0];
   Model model;
@@ -311,7 +251,12 @@ int Run(const std::vector<std::string>& argv) {
     SessionOptions options;
     options.mode = mode;
     options.threads = threads;
-    ArenaResult result{mode, Status(), ArenaReport()};
+    ArenaResult result{mode, Status(), ArenaReport(), ""};
+    if (mode == Mode::kExplain) {
+      options.composite = composite;
+      result.composite = CompositeText(composite);
+      for (const std::string& r : args.Values("--rule")) result.composite += " --rule " + r;
+    }
     result.status = Session::RequiredArena(model, options, &result.report);
     arenas.push_back(result);
   }
@@ -335,8 +280,10 @@ int Run(const std::vector<std::string>& argv) {
 }  // namespace
 
 const Command& InfoCommand() {
-  static const Command command = {kName, "describe a model: layers, shapes, arena size", kUsage,
-                                  Run};
+  // Built once, never destroyed; the composite flags' help is shared.
+  static const std::string* usage = new std::string(std::string(kUsageHead) + kCompositeFlagsHelp);
+  static const Command command = {kName, "describe a model: layers, shapes, arena size",
+                                  usage->c_str(), Run};
   return command;
 }
 

@@ -1,8 +1,6 @@
 // `lrp run`: one forward pass on a .npy input.
-#include <algorithm>
 #include <cstdio>
 #include <memory>
-#include <numeric>
 #include <string>
 #include <vector>
 
@@ -11,6 +9,7 @@
 #include "tools/cli/args.h"
 #include "tools/cli/command.h"
 #include "tools/cli/format.h"
+#include "tools/cli/top_k.h"
 #include "tools/io/npy.h"
 #include "tools/io/npy_layout.h"
 
@@ -19,7 +18,6 @@ namespace cli {
 namespace {
 
 constexpr char kName[] = "run";
-constexpr size_t kTopK = 5;
 
 constexpr char kUsage[] =
     "usage: lrp run --model MODEL --input X.npy [--output Y.npy] [--threads N]\n"
@@ -43,27 +41,6 @@ constexpr FlagSpec kFlags[] = {
     {"--output", "-o", true},
     {"--threads", nullptr, true},
 };
-
-void PrintTopK(const Model& model, const float* scores, size_t count) {
-  std::vector<size_t> order(count);
-  std::iota(order.begin(), order.end(), size_t{0});
-  size_t k = std::min(kTopK, count);
-  // Ties go to the lower class index so the listing is reproducible.
-  std::partial_sort(order.begin(), order.begin() + k, order.end(), [scores](size_t a, size_t b) {
-    return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
-  });
-  const std::vector<std::string>& labels = model.labels();
-  std::printf("top %zu of %zu:\n", k, count);
-  for (size_t r = 0; r < k; ++r) {
-    size_t c = order[r];
-    std::string line = "  " + std::to_string(r + 1) + ". " +
-                       PadRight("class " + std::to_string(c), 12) +
-                       PadRight(FormatFloat(scores[c]), 14);
-    if (c < labels.size()) line += Printable(labels[c]);
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    std::printf("%s\n", line.c_str());
-  }
-}
 
 int Run(const std::vector<std::string>& argv) {
   ParsedArgs args;

@@ -29,6 +29,7 @@ struct Command {
 
 const Command& InfoCommand();
 const Command& RunCommand();
+const Command& ExplainCommand();
 const Command& ZooCommand();
 const Command& BenchCommand();
 

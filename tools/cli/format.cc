@@ -58,11 +58,13 @@ std::string Printable(const std::string& s) {
   return out;
 }
 
-std::string FormatFloat(float value) {
+std::string FormatFloat(float value) { return FormatDouble(value); }
+
+std::string FormatDouble(double value) {
   if (std::isnan(value)) return "nan";
   if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.6g", static_cast<double>(value));
+  std::snprintf(buf, sizeof(buf), "%.6g", value);
   return buf;
 }
 
@@ -92,6 +94,26 @@ std::string FormatBytes(size_t bytes) {
 
 std::string PadRight(const std::string& s, size_t width) {
   return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
+}
+
+void PrintTable(const std::vector<std::vector<std::string>>& rows, const char* indent,
+                size_t first_width) {
+  std::vector<size_t> widths = {first_width};
+  for (const auto& row : rows) {
+    if (widths.size() < row.size()) widths.resize(row.size(), 0);
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (row[i].size() > widths[i]) widths[i] = row[i].size();
+    }
+  }
+  for (const auto& row : rows) {
+    std::string line = indent;
+    for (size_t i = 0; i < row.size(); ++i) {
+      bool last = i + 1 == row.size();
+      line += last ? row[i] : PadRight(row[i], widths[i] + 2);
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    std::printf("%s\n", line.c_str());
+  }
 }
 
 }  // namespace cli

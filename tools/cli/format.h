@@ -23,6 +23,9 @@ std::string Printable(const std::string& s);
 // "%.6g", with "inf", "-inf" and "nan" spelled the same everywhere.
 std::string FormatFloat(float value);
 
+// The same for a double (relevance sums are accumulated in double).
+std::string FormatDouble(double value);
+
 // "[0.485, 0.456, 0.406]"; "[]" when empty.
 std::string FormatFloats(const std::vector<float>& values);
 
@@ -31,6 +34,12 @@ std::string FormatBytes(size_t bytes);
 
 // Pads or leaves `s` so it occupies at least `width` columns.
 std::string PadRight(const std::string& s, size_t width);
+
+// Prints `rows` on stdout as left-aligned columns, each line starting with
+// `indent` and without trailing blanks; the first column is at least
+// `first_width` wide so separate tables can line up.
+void PrintTable(const std::vector<std::vector<std::string>>& rows, const char* indent,
+                size_t first_width = 0);
 
 }  // namespace cli
 }  // namespace lrp

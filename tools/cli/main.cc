@@ -13,8 +13,8 @@ namespace cli {
 namespace {
 
 const std::vector<const Command*>& Commands() {
-  static const std::vector<const Command*> commands = {&InfoCommand(), &RunCommand(), &ZooCommand(),
-                                                       &BenchCommand()};
+  static const std::vector<const Command*> commands = {
+      &InfoCommand(), &RunCommand(), &ExplainCommand(), &ZooCommand(), &BenchCommand()};
   return commands;
 }
 
@@ -34,9 +34,9 @@ void PrintUsage(std::FILE* out) {
                "\n"
                "commands:\n");
   for (const Command* c : Commands()) {
-    std::fprintf(out, "  %s%s\n", PadRight(c->name, 8).c_str(), c->summary);
+    std::fprintf(out, "  %s%s\n", PadRight(c->name, 10).c_str(), c->summary);
   }
-  std::fprintf(out, "  %s%s\n", PadRight("help", 8).c_str(), "show help for a command");
+  std::fprintf(out, "  %s%s\n", PadRight("help", 10).c_str(), "show help for a command");
   std::fprintf(out, "\nRun 'lrp COMMAND --help' for a command's arguments.\n");
 }
 

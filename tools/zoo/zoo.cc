@@ -114,7 +114,8 @@ class Net {
     return s.rank > 0 ? s.dims[s.rank - 1] : 0;
   }
 
-  // Square kernel, symmetric padding, He-normal weights (fan_in = k*k*in/groups).
+  // Square kernel, symmetric padding, He-normal weights with
+  // fan_in = kernel * kernel * in_channels / groups.
   uint32_t Conv(const std::string& name, uint32_t in, int32_t out_channels,
                 int32_t kernel, int32_t stride, int32_t pad, Activation act,
                 int32_t groups = 1) {
@@ -204,8 +205,13 @@ void ImageNetMetadata(ModelBuilder* b) {
 void BuildVgg16(Net* net) {
   ModelBuilder* b = net->builder();
   constexpr int kPool = 0;
-  const int config[] = {64,  64,  kPool, 128, 128, kPool, 256, 256, 256, kPool,
-                        512, 512, 512,   kPool, 512, 512, 512, kPool};
+  // clang-format off
+  const int config[] = {64, 64, kPool,
+                        128, 128, kPool,
+                        256, 256, 256, kPool,
+                        512, 512, 512, kPool,
+                        512, 512, 512, kPool};
+  // clang-format on
   uint32_t x = b->Input("input", Shape{224, 224, 3});
   int index = 0;  // torchvision's `features` index: conv and ReLU count apart
   for (int c : config) {
@@ -290,8 +296,8 @@ void BuildMobileNetV2(Net* net) {
   struct Stage {
     int32_t expand, channels, repeats, stride;
   };
-  const Stage stages[] = {{1, 16, 1, 1},  {6, 24, 2, 2},  {6, 32, 3, 2},
-                          {6, 64, 4, 2},  {6, 96, 3, 1},  {6, 160, 3, 2},
+  const Stage stages[] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2},
+                          {6, 64, 4, 2}, {6, 96, 3, 1}, {6, 160, 3, 2},
                           {6, 320, 1, 1}};
   uint32_t x = b->Input("input", Shape{224, 224, 3});
   x = net->Conv("features.0.0", x, 32, 3, 2, 1, Activation::kRelu6);

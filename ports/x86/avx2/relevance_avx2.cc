@@ -21,7 +21,7 @@ inline float StabDiv1(float r, float d, float eps) {
 inline __m256 StabDiv8(__m256 r, __m256 d, __m256 eps) {
   const __m256 zero = _mm256_setzero_ps();
   // Ordered compare: -0.0 takes d + eps (sign0) and NaN takes d - eps, as in
-  // the reference. Both sums are computed so NaN payloads match too.
+  // the reference.
   const __m256 ge = _mm256_cmp_ps(d, zero, _CMP_GE_OQ);
   const __m256 den = _mm256_blendv_ps(_mm256_sub_ps(d, eps), _mm256_add_ps(d, eps), ge);
   return _mm256_andnot_ps(_mm256_cmp_ps(den, zero, _CMP_EQ_OQ), _mm256_div_ps(r, den));
@@ -122,7 +122,8 @@ void DenseTransposedR4(size_t rows, size_t width, size_t stride, const float* w,
   }
   // Four rows per pass over x: x stays in cache while w streams by once.
   size_t k = 0;
-  for (; k + 4 <= rows; k += 4) AccumulateRows<Mod, 4>(width, stride, w + k * stride, s + k, k == 0, x);
+  for (; k + 4 <= rows; k += 4)
+    AccumulateRows<Mod, 4>(width, stride, w + k * stride, s + k, k == 0, x);
   for (; k < rows; ++k) AccumulateRows<Mod, 1>(width, stride, w + k * stride, s + k, k == 0, x);
 }
 
@@ -177,8 +178,8 @@ void F32DenseTransposedAvx2R4(size_t rows, size_t width, size_t stride, const fl
   DenseTransposedR4<Identity>(rows, width, stride, w, s, x);
 }
 
-void F32DenseModifiedAvx2R4(size_t rows, size_t cols, const float* w, const float* a,
-                            WeightMod mod, float* z) {
+void F32DenseModifiedAvx2R4(size_t rows, size_t cols, const float* w, const float* a, WeightMod mod,
+                            float* z) {
   switch (mod) {
     case WeightMod::kPositive: return DenseModifiedR4<Positive>(rows, cols, w, a, z);
     case WeightMod::kNegative: return DenseModifiedR4<Negative>(rows, cols, w, a, z);
@@ -191,8 +192,12 @@ void F32DenseModifiedAvx2R4(size_t rows, size_t cols, const float* w, const floa
 }  // namespace
 
 const KernelTable& Avx2Kernels() {
-  static const KernelTable table = {"avx2",           F32VStabDivAvx2U16,       F32VMulAvx2U16,
-                                    F32VMulAddAvx2U16, F32DenseTransposedAvx2R4, F32DenseModifiedAvx2R4};
+  static const KernelTable table = {"avx2",
+                                    F32VStabDivAvx2U16,
+                                    F32VMulAvx2U16,
+                                    F32VMulAddAvx2U16,
+                                    F32DenseTransposedAvx2R4,
+                                    F32DenseModifiedAvx2R4};
   return table;
 }
 

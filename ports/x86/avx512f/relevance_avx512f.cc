@@ -21,7 +21,7 @@ inline __mmask16 TailMask(size_t count) {
 inline __m512 StabDiv16(__mmask16 m, __m512 r, __m512 d, __m512 eps) {
   const __m512 zero = _mm512_setzero_ps();
   // Ordered compare: -0.0 takes d + eps (sign0) and NaN takes d - eps, as in
-  // the reference. Both sums are computed so NaN payloads match too.
+  // the reference.
   const __mmask16 ge = _mm512_cmp_ps_mask(d, zero, _CMP_GE_OQ);
   const __m512 den = _mm512_mask_blend_ps(ge, _mm512_sub_ps(d, eps), _mm512_add_ps(d, eps));
   // Unordered not-equal, so a NaN denominator divides (and gives NaN).
@@ -58,8 +58,8 @@ void F32VMulAvx512fU32(size_t n, const float* a, const float* c, float* y) {
   }
   for (; i < n; i += 16) {
     const __mmask16 m = n - i >= 16 ? 0xFFFF : TailMask(n - i);
-    const __m512 v = _mm512_maskz_mul_ps(m, _mm512_maskz_loadu_ps(m, a + i),
-                                         _mm512_maskz_loadu_ps(m, c + i));
+    const __m512 v =
+        _mm512_maskz_mul_ps(m, _mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, c + i));
     _mm512_mask_storeu_ps(y + i, m, v);
   }
 }
@@ -75,8 +75,8 @@ void F32VMulAddAvx512fU32(size_t n, const float* a, const float* c, float* y) {
   }
   for (; i < n; i += 16) {
     const __mmask16 m = n - i >= 16 ? 0xFFFF : TailMask(n - i);
-    const __m512 p = _mm512_maskz_mul_ps(m, _mm512_maskz_loadu_ps(m, a + i),
-                                         _mm512_maskz_loadu_ps(m, c + i));
+    const __m512 p =
+        _mm512_maskz_mul_ps(m, _mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, c + i));
     _mm512_mask_storeu_ps(y + i, m, _mm512_maskz_add_ps(m, _mm512_maskz_loadu_ps(m, y + i), p));
   }
 }
@@ -127,7 +127,8 @@ void DenseTransposedR4(size_t rows, size_t width, size_t stride, const float* w,
   }
   // Four rows per pass over x: x stays in cache while w streams by once.
   size_t k = 0;
-  for (; k + 4 <= rows; k += 4) AccumulateRows<Mod, 4>(width, stride, w + k * stride, s + k, k == 0, x);
+  for (; k + 4 <= rows; k += 4)
+    AccumulateRows<Mod, 4>(width, stride, w + k * stride, s + k, k == 0, x);
   for (; k < rows; ++k) AccumulateRows<Mod, 1>(width, stride, w + k * stride, s + k, k == 0, x);
 }
 

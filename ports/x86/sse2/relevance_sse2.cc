@@ -20,7 +20,7 @@ inline float StabDiv1(float r, float d, float eps) {
 inline __m128 StabDiv4(__m128 r, __m128 d, __m128 eps) {
   const __m128 zero = _mm_setzero_ps();
   // Ordered compare: -0.0 takes d + eps (sign0) and NaN takes d - eps, as in
-  // the reference. Both sums are computed so NaN payloads match too.
+  // the reference.
   const __m128 ge = _mm_cmpge_ps(d, zero);
   const __m128 den =
       _mm_or_ps(_mm_and_ps(ge, _mm_add_ps(d, eps)), _mm_andnot_ps(ge, _mm_sub_ps(d, eps)));
@@ -121,7 +121,8 @@ void DenseTransposedR4(size_t rows, size_t width, size_t stride, const float* w,
   }
   // Four rows per pass over x: x stays in cache while w streams by once.
   size_t k = 0;
-  for (; k + 4 <= rows; k += 4) AccumulateRows<Mod, 4>(width, stride, w + k * stride, s + k, k == 0, x);
+  for (; k + 4 <= rows; k += 4)
+    AccumulateRows<Mod, 4>(width, stride, w + k * stride, s + k, k == 0, x);
   for (; k < rows; ++k) AccumulateRows<Mod, 1>(width, stride, w + k * stride, s + k, k == 0, x);
 }
 
@@ -173,8 +174,8 @@ void F32DenseTransposedSse2R4(size_t rows, size_t width, size_t stride, const fl
   DenseTransposedR4<Identity>(rows, width, stride, w, s, x);
 }
 
-void F32DenseModifiedSse2R4(size_t rows, size_t cols, const float* w, const float* a,
-                            WeightMod mod, float* z) {
+void F32DenseModifiedSse2R4(size_t rows, size_t cols, const float* w, const float* a, WeightMod mod,
+                            float* z) {
   switch (mod) {
     case WeightMod::kPositive: return DenseModifiedR4<Positive>(rows, cols, w, a, z);
     case WeightMod::kNegative: return DenseModifiedR4<Negative>(rows, cols, w, a, z);
@@ -187,8 +188,9 @@ void F32DenseModifiedSse2R4(size_t rows, size_t cols, const float* w, const floa
 }  // namespace
 
 const KernelTable& Sse2Kernels() {
-  static const KernelTable table = {"sse2",           F32VStabDivSse2U8,        F32VMulSse2U8,
-                                    F32VMulAddSse2U8, F32DenseTransposedSse2R4, F32DenseModifiedSse2R4};
+  static const KernelTable table = {
+      "sse2",           F32VStabDivSse2U8,        F32VMulSse2U8,
+      F32VMulAddSse2U8, F32DenseTransposedSse2R4, F32DenseModifiedSse2R4};
   return table;
 }
 

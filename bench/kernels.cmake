@@ -1,0 +1,8 @@
+# lrp_bench_kernels: every relevance kernel (ports/kernels.h) per variant
+# this CPU supports, on VGG-16 sizes. Needs Google Benchmark
+# (Debian: libbenchmark-dev); skipped without it.
+if(benchmark_FOUND)
+  add_executable(lrp_bench_kernels ${CMAKE_CURRENT_LIST_DIR}/relevance_kernels_bench.cc)
+  target_link_libraries(lrp_bench_kernels PRIVATE lrp_ports benchmark::benchmark)
+  target_compile_options(lrp_bench_kernels PRIVATE ${LRP_WARNINGS})
+endif()

@@ -1,0 +1,228 @@
+#include "tools/cli/explain_report.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "tools/cli/explain_flags.h"
+#include "tools/cli/format.h"
+#include "tools/cli/json_writer.h"
+#include "tools/cli/param_sink.h"
+#include "tools/cli/top_k.h"
+#include "tools/io/npy.h"
+
+namespace lrp {
+namespace cli {
+namespace {
+
+// The numbers both forms print, gathered once.
+struct Facts {
+  uint32_t logits = 0;
+  int target = 0;
+  float logit = 0;
+  double input_sum = 0;
+  std::string label;  // empty without labels
+};
+
+Facts Gather(const Session& session) {
+  const Model& model = session.model();
+  Facts f;
+  f.logits = session.logits_tensor();
+  f.target = session.explained_target();
+  f.logit = session.tensor(f.logits)[f.target];
+  f.input_sum = session.relevance_sums()[model.input()];
+  if (static_cast<size_t>(f.target) < model.labels().size()) f.label = model.labels()[f.target];
+  return f;
+}
+
+// The relevance placed on the target.
+float Seed(const ExplainReport& report, const Facts& f) {
+  return report.init == ExplainInit::kLogit ? f.logit : 1.0f;
+}
+
+const char* InitName(ExplainInit init) { return init == ExplainInit::kLogit ? "logit" : "one"; }
+
+// max |R| over a tensor, when the Session kept it and the pass reached it.
+bool MaxAbs(const Session& session, uint32_t tensor, double* out) {
+  const double* sums = session.relevance_sums();
+  const float* r = session.tensor_relevance(tensor);
+  if (r == nullptr || std::isnan(sums[tensor])) return false;
+  const size_t n = session.model().tensors()[tensor].shape.elements();
+  double m = 0;
+  for (size_t i = 0; i < n; ++i) m = std::fmax(m, std::fabs(static_cast<double>(r[i])));
+  *out = m;
+  return true;
+}
+
+// "-" for tensors the relevance pass did not reach (sum NaN).
+std::string Sum(double s) { return std::isnan(s) ? "-" : FormatDouble(s); }
+
+}  // namespace
+
+void PrintExplainText(const ExplainReport& report, const Session& session) {
+  const Model& model = session.model();
+  const Facts f = Gather(session);
+  const bool keep = session.options().keep_relevance;
+  constexpr size_t kKeyWidth = 12;
+
+  PrintTable(
+      {{"model", Printable(report.model_path)},
+       {"input", Printable(report.input_path) + " " + io::NpyShapeString(report.input_shape)}},
+      "", kKeyWidth);
+  if (model.output_shape().rank == 1) {
+    PrintTopK(model, session.output(), session.output_size());
+  }
+  std::string target = "class " + std::to_string(f.target);
+  if (!f.label.empty()) target += " '" + Printable(f.label) + "'";
+  target += report.top1 ? " (top1)" : "";
+  target += ", logit " + FormatFloat(f.logit);
+  std::vector<std::vector<std::string>> head = {
+      {"composite", Printable(CompositeText(report.composite))},
+  };
+  for (const std::string& r : report.rule_flags) head.push_back({"  rule", Printable(r)});
+  head.push_back({"target", target});
+  head.push_back({"init", std::string(InitName(report.init)) + ": relevance " +
+                              FormatFloat(Seed(report, f)) + " at '" +
+                              Printable(model.tensors()[f.logits].name) + "'[" +
+                              std::to_string(f.target) + "]"});
+  head.push_back({"relevance", "sum over the input " + FormatDouble(f.input_sum)});
+  if (!report.relevance_path.empty()) {
+    head.push_back({"  written", Printable(report.relevance_path) + " " +
+                                     io::NpyShapeString(report.relevance_shape)});
+  }
+  if (!report.heatmap_path.empty()) {
+    head.push_back({"heatmap", Printable(report.heatmap_path) + " " +
+                                   std::to_string(report.heatmap_width) + "x" +
+                                   std::to_string(report.heatmap_height) + " (scale " +
+                                   std::to_string(report.heatmap_scale) + ", cmap " +
+                                   render::ColormapName(report.cmap) + ")"});
+  }
+  head.push_back({"arena", FormatBytes(session.arena_report().total) +
+                               (keep ? " (every tensor's relevance kept)" : "")});
+  PrintTable(head, "", kKeyWidth);
+
+  // The conservation report: what each layer's output received, input
+  // first, then the layers in execution order.
+  std::printf("relevance sum per tensor (input, then each layer's output):\n");
+  const double* sums = session.relevance_sums();
+  std::vector<std::vector<std::string>> rows = {{"#", "layer", "kind", "rule", "sum"}};
+  if (keep) rows[0].push_back("max |R|");
+  auto add_max = [&](uint32_t tensor, std::vector<std::string>* row) {
+    double m = 0;
+    if (keep) row->push_back(MaxAbs(session, tensor, &m) ? FormatDouble(m) : "-");
+  };
+  std::vector<std::string> input_row = {"-", Printable(model.tensors()[model.input()].name),
+                                        "input", "-", Sum(sums[model.input()])};
+  add_max(model.input(), &input_row);
+  rows.push_back(input_row);
+  for (size_t i = 0; i < model.layers().size(); ++i) {
+    const LayerDesc& layer = model.layers()[i];
+    std::vector<std::string> row = {std::to_string(i), Printable(layer.name),
+                                    LayerKindName(layer.kind), RuleText(session.rules()[i]),
+                                    Sum(sums[layer.output])};
+    add_max(layer.output, &row);
+    rows.push_back(row);
+  }
+  PrintTable(rows, "  ");
+}
+
+void PrintExplainJson(const ExplainReport& report, const Session& session) {
+  const Model& model = session.model();
+  const Facts f = Gather(session);
+  const bool keep = session.options().keep_relevance;
+  JsonWriter json;
+  json.BeginObject();
+  json.Member("model", report.model_path);
+  json.Member("input", report.input_path);
+  json.MemberInts("input_shape", report.input_shape);
+  json.MemberInt("threads", report.threads);
+
+  json.Key("composite");
+  json.BeginObject();
+  json.Member("name", report.composite.name);
+  json.Key("params");
+  json.BeginArray();
+  for (const auto& kv : report.composite.params) json.String(kv.first + "=" + kv.second);
+  json.EndArray();
+  json.Key("rules");
+  json.BeginArray();
+  for (const std::string& r : report.rule_flags) json.String(r);
+  json.EndArray();
+  json.EndObject();
+
+  if (model.output_shape().rank == 1) {
+    json.Key("top");
+    json.BeginArray();
+    for (size_t c : TopK(session.output(), session.output_size())) {
+      json.BeginObject();
+      json.MemberUInt("class", c);
+      json.MemberDouble("score", session.output()[c]);
+      if (c < model.labels().size()) json.Member("label", model.labels()[c]);
+      json.EndObject();
+    }
+    json.EndArray();
+  }
+
+  json.MemberInt("target", f.target);
+  json.Member("target_selection", report.top1 ? "top1" : "given");
+  if (!f.label.empty()) json.Member("target_label", f.label);
+  json.MemberDouble("logit", f.logit);
+  json.Member("logits_tensor", model.tensors()[f.logits].name);
+  json.Member("init", InitName(report.init));
+  json.MemberDouble("seed", Seed(report, f));
+  json.MemberDouble("input_relevance_sum", f.input_sum);
+
+  json.Key("relevance_file");
+  if (report.relevance_path.empty()) {
+    json.Null();
+  } else {
+    json.BeginObject();
+    json.Member("path", report.relevance_path);
+    json.MemberInts("shape", report.relevance_shape);
+    json.EndObject();
+  }
+  json.Key("heatmap");
+  if (report.heatmap_path.empty()) {
+    json.Null();
+  } else {
+    json.BeginObject();
+    json.Member("path", report.heatmap_path);
+    json.MemberUInt("width", report.heatmap_width);
+    json.MemberUInt("height", report.heatmap_height);
+    json.MemberInt("scale", report.heatmap_scale);
+    json.Member("cmap", render::ColormapName(report.cmap));
+    json.EndObject();
+  }
+  json.MemberUInt("arena_bytes", session.arena_report().total);
+  json.Key("keep_relevance");
+  json.Bool(keep);
+
+  // Conservation report, in execution order; null sums were not reached.
+  const double* sums = session.relevance_sums();
+  json.Key("layers");
+  json.BeginArray();
+  for (size_t i = 0; i < model.layers().size(); ++i) {
+    const LayerDesc& layer = model.layers()[i];
+    const Rule& rule = session.rules()[i];
+    json.BeginObject();
+    json.MemberUInt("index", i);
+    json.Member("name", layer.name);
+    json.Member("kind", LayerKindName(layer.kind));
+    json.Member("output", model.tensors()[layer.output].name);
+    json.Member("rule", RuleKindName(rule.kind));
+    json.Key("rule_params");
+    json.BeginObject();
+    JsonParamSink sink(&json);
+    DescribeRule(rule, &sink);
+    json.EndObject();
+    json.MemberDouble("relevance_sum", sums[layer.output]);
+    double m = 0;
+    if (keep && MaxAbs(session, layer.output, &m)) json.MemberDouble("max_abs_relevance", m);
+    json.EndObject();
+  }
+  json.EndArray();
+  json.EndObject();
+  std::fputs(json.str().c_str(), stdout);
+}
+
+}  // namespace cli
+}  // namespace lrp
