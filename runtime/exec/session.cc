@@ -21,6 +21,7 @@
 #include <malloc.h>
 #endif
 
+#include "ports/os/memory.h"
 #include "runtime/exec/forward_ops.h"
 #include "runtime/lrp/relevance_setup.h"
 #include "runtime/plan/planner.h"
@@ -195,6 +196,17 @@ static Status Measure(const Model& model, const Blueprint& bp, pthreadpool_t poo
   Status s = Build(model, bp, pool, static_cast<uint8_t*>(scratch), &measuring, &state);
   ReleaseAll(state);
   std::free(scratch);
+  bool weighted = false;
+  for (const LayerDesc& l : model.layers()) {
+    weighted = weighted || l.kind == LayerKind::kConv2D || l.kind == LayerKind::kDense;
+  }
+  if (s.ok() && weighted && measuring.used() == 0) {
+    // XNNPACK takes one allocator per process: someone else initialized it
+    // first, so packed weights would live outside the arena, unaccounted.
+    s = Status(StatusCode::kBackendError,
+               "XNNPACK was initialized before lrp with another allocator; create an lrp "
+               "Session (or call RequiredArena) before any other XNNPACK use");
+  }
 #if defined(__GLIBC__)
   // The dry run packed every weight on the heap; hand those pages back
   // before the arena takes their place, so peak memory is not doubled.
@@ -261,8 +273,8 @@ Status Session::Create(const Model& model, const SessionOptions& options,
     // Own arena: measure, allocate exactly that, build.
     s = Measure(model, bp, pool, &session->report_);
     if (s.ok()) {
-      void* block = nullptr;
-      if (posix_memalign(&block, kAlign, session->report_.total) != 0) {
+      void* block = ports::AllocateArena(session->report_.total);
+      if (!block) {
         s = Status(StatusCode::kBackendError, "cannot allocate an arena of " +
                                                   std::to_string(session->report_.total) +
                                                   " bytes");
@@ -281,6 +293,8 @@ Status Session::Create(const Model& model, const SessionOptions& options,
     if (pool) pthreadpool_destroy(pool);
     return s;  // ~Session frees the owned arena
   }
+  // Fault in the planned buffers now rather than in the first run.
+  ports::TouchPages(base + bp.activations, bp.xnnpack - bp.activations);
   if (session->state_->explain) {
     session->state_->explain->gradient_x_input = options.composite.name == "gradient-x-input";
   }
@@ -294,7 +308,7 @@ Session::~Session() {
     ReleaseAll(state_);
     if (state_->pool) pthreadpool_destroy(state_->pool);
   }
-  std::free(owned_arena_);
+  ports::FreeArena(owned_arena_);
 }
 
 Status Session::Forward() {

@@ -17,9 +17,9 @@ namespace test {
 namespace {
 
 constexpr RuleKind kAllKinds[] = {
-    RuleKind::kZero,  RuleKind::kEpsilon, RuleKind::kGamma,   RuleKind::kGammaClassic,
-    RuleKind::kAlphaBeta, RuleKind::kZBox, RuleKind::kFlat,   RuleKind::kWSquare,
-    RuleKind::kPass,  RuleKind::kNorm,    RuleKind::kWinnerTakeAll, RuleKind::kGradient};
+    RuleKind::kZero,      RuleKind::kEpsilon, RuleKind::kGamma,         RuleKind::kGammaClassic,
+    RuleKind::kAlphaBeta, RuleKind::kZBox,    RuleKind::kFlat,          RuleKind::kWSquare,
+    RuleKind::kPass,      RuleKind::kNorm,    RuleKind::kWinnerTakeAll, RuleKind::kGradient};
 
 std::string Name(RuleKind k) { return RuleKindName(k); }
 
@@ -224,9 +224,9 @@ TEST(CompositeNamesTest, ListsTheDocumentedComposites) {
   const std::vector<std::string>& names = CompositeNames();
   const std::set<std::string> have(names.begin(), names.end());
   EXPECT_EQ(have.size(), names.size()) << "duplicates";
-  for (const char* n : {"epsilon", "epsilon-plus", "epsilon-plus-flat", "epsilon-gamma-box",
-                        "epsilon-alpha2-beta1", "epsilon-alpha2-beta1-flat", "lrp-cmp",
-                        "lrp-overview", "gradient", "gradient-x-input"}) {
+  for (const char* n :
+       {"epsilon", "epsilon-plus", "epsilon-plus-flat", "epsilon-gamma-box", "epsilon-alpha2-beta1",
+        "epsilon-alpha2-beta1-flat", "lrp-cmp", "lrp-overview", "gradient", "gradient-x-input"}) {
     EXPECT_EQ(have.count(n), 1u) << n;
   }
 }
@@ -298,15 +298,15 @@ TEST(ResolveCompositeTest, SelectorNamingNoLayerIsNamed) {
   Model model;
   LRP_ASSERT_OK(SmallCnn(true, &model));
   std::vector<Rule> rules;
-  EXPECT_TRUE(IsInvalid(ResolveComposite(model, WithRule("epsilon", ByName("no_such_layer"),
-                                                         Kind(RuleKind::kFlat)),
-                                         &rules),
-                        {"no_such_layer"}));
+  EXPECT_TRUE(IsInvalid(
+      ResolveComposite(model, WithRule("epsilon", ByName("no_such_layer"), Kind(RuleKind::kFlat)),
+                       &rules),
+      {"no_such_layer"}));
   // Neither a name nor a range.
-  EXPECT_EQ(ResolveComposite(model, WithRule("epsilon", LayerSelector(), Kind(RuleKind::kFlat)),
-                             &rules)
-                .code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      ResolveComposite(model, WithRule("epsilon", LayerSelector(), Kind(RuleKind::kFlat)), &rules)
+          .code(),
+      StatusCode::kInvalidArgument);
 }
 
 TEST(ResolveCompositeTest, IndexRangeOutOfBoundsIsInvalid) {
@@ -332,15 +332,15 @@ TEST(ResolveCompositeTest, RuleThatDoesNotFitTheLayerIsNamed) {
   LRP_ASSERT_OK(SmallCnn(true, &model));
   std::vector<Rule> rules;
   // A weighted rule on a max-pooling layer.
-  EXPECT_TRUE(IsInvalid(ResolveComposite(model, WithRule("epsilon", ByName("pool1"),
-                                                         Kind(RuleKind::kEpsilon)),
-                                         &rules),
-                        {"pool1"}));
+  EXPECT_TRUE(
+      IsInvalid(ResolveComposite(
+                    model, WithRule("epsilon", ByName("pool1"), Kind(RuleKind::kEpsilon)), &rules),
+                {"pool1"}));
   // Max pooling's rule on a convolution.
-  EXPECT_TRUE(IsInvalid(ResolveComposite(model, WithRule("epsilon", ByName("conv1"),
-                                                         Kind(RuleKind::kWinnerTakeAll)),
-                                         &rules),
-                        {"conv1"}));
+  EXPECT_TRUE(IsInvalid(
+      ResolveComposite(model, WithRule("epsilon", ByName("conv1"), Kind(RuleKind::kWinnerTakeAll)),
+                       &rules),
+      {"conv1"}));
 }
 
 // A range sets the rule on the layers it fits, so "0-5=gamma" can span the

@@ -32,8 +32,8 @@ Composite WithOverride(const std::string& base, const std::string& layer, const 
   return c;
 }
 
-Status ExplainSeed(Session* session, const oracle::Vec& seed,
-                   const std::vector<uint32_t>& tensors, std::vector<oracle::Vec>* out) {
+Status ExplainSeed(Session* session, const oracle::Vec& seed, const std::vector<uint32_t>& tensors,
+                   std::vector<oracle::Vec>* out) {
   const Model& model = session->model();
   out->assign(tensors.size() + 1, oracle::Vec());
   (*out)[0].assign(model.input_shape().elements(), 0.0);
@@ -88,9 +88,9 @@ Status ExplainSeed(Session* session, const oracle::Vec& seed,
   for (size_t i = 0; i < actual.size(); ++i) bad += std::fabs(actual[i] - expected[i]) > bound;
   std::ostringstream os;
   os.precision(9);
-  os << bad << " of " << actual.size() << " elements off by more than " << bound
-     << " (tol " << tol << " x max|expected| " << scale << "); worst: element " << worst
-     << " = " << actual[worst] << ", expected " << expected[worst];
+  os << bad << " of " << actual.size() << " elements off by more than " << bound << " (tol " << tol
+     << " x max|expected| " << scale << "); worst: element " << worst << " = " << actual[worst]
+     << ", expected " << expected[worst];
   return ::testing::AssertionFailure() << os.str();
 }
 
@@ -98,8 +98,7 @@ Status ExplainSeed(Session* session, const oracle::Vec& seed,
   if (data == nullptr) return ::testing::AssertionFailure() << "null buffer";
   for (size_t i = 0; i < n; ++i) {
     if (!std::isfinite(data[i])) {
-      return ::testing::AssertionFailure() << "element " << i << " of " << n << " is "
-                                           << data[i];
+      return ::testing::AssertionFailure() << "element " << i << " of " << n << " is " << data[i];
     }
   }
   return ::testing::AssertionSuccess();
@@ -107,10 +106,9 @@ Status ExplainSeed(Session* session, const oracle::Vec& seed,
 
 std::string Describe(const Rule& rule) {
   std::ostringstream os;
-  os << RuleKindName(rule.kind) << " eps=" << rule.epsilon
-     << (rule.epsilon_rms ? " (rms)" : "") << " gamma=" << rule.gamma << " alpha=" << rule.alpha
-     << " beta=" << rule.beta << " stab=" << rule.stabilizer
-     << " zero_bias=" << rule.zero_bias << " low=[";
+  os << RuleKindName(rule.kind) << " eps=" << rule.epsilon << (rule.epsilon_rms ? " (rms)" : "")
+     << " gamma=" << rule.gamma << " alpha=" << rule.alpha << " beta=" << rule.beta
+     << " stab=" << rule.stabilizer << " zero_bias=" << rule.zero_bias << " low=[";
   for (float v : rule.low) os << v << ' ';
   os << "] high=[";
   for (float v : rule.high) os << v << ' ';

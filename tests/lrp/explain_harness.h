@@ -37,8 +37,8 @@ Composite WithOverride(const std::string& base, const std::string& layer, const 
 // the relevance it receives, so this is Σ_t seed[t] · Explain(t, kOne). Reads
 // relevance() and, for each of `tensors`, tensor_relevance() (which needs
 // keep_relevance). `out` gets the input's relevance first, then the others.
-Status ExplainSeed(Session* session, const oracle::Vec& seed,
-                   const std::vector<uint32_t>& tensors, std::vector<oracle::Vec>* out);
+Status ExplainSeed(Session* session, const oracle::Vec& seed, const std::vector<uint32_t>& tensors,
+                   std::vector<oracle::Vec>* out);
 
 // max_i |actual_i - expected_i| <= tol * max_i |expected_i| + 1e-9, no
 // NaN/Inf, equal lengths. Names the worst element on failure.

@@ -105,19 +105,20 @@ TEST(ExplainAllocCounterTest, SeesSessionCreation) {
 
 std::vector<std::string> Names() { return CompositeNames(); }
 
-INSTANTIATE_TEST_SUITE_P(
-    Composites, ExplainZeroAllocTest,
-    ::testing::Combine(::testing::ValuesIn(Names()), ::testing::Values(Net::kConv, Net::kResidual),
-                       ::testing::Values(1, 2), ::testing::Bool()),
-    [](const ::testing::TestParamInfo<ExplainAllocParam>& info) {
-      std::string n = std::get<0>(info.param);
-      for (char& ch : n) {
-        if (ch == '-') ch = '_';
-      }
-      return n + (std::get<1>(info.param) == Net::kConv ? "_conv" : "_residual") + "_threads" +
-             std::to_string(std::get<2>(info.param)) +
-             (std::get<3>(info.param) ? "_keep" : "_input_only");
-    });
+INSTANTIATE_TEST_SUITE_P(Composites, ExplainZeroAllocTest,
+                         ::testing::Combine(::testing::ValuesIn(Names()),
+                                            ::testing::Values(Net::kConv, Net::kResidual),
+                                            ::testing::Values(1, 2), ::testing::Bool()),
+                         [](const ::testing::TestParamInfo<ExplainAllocParam>& info) {
+                           std::string n = std::get<0>(info.param);
+                           for (char& ch : n) {
+                             if (ch == '-') ch = '_';
+                           }
+                           return n +
+                                  (std::get<1>(info.param) == Net::kConv ? "_conv" : "_residual") +
+                                  "_threads" + std::to_string(std::get<2>(info.param)) +
+                                  (std::get<3>(info.param) ? "_keep" : "_input_only");
+                         });
 
 }  // namespace
 }  // namespace test

@@ -68,9 +68,12 @@ double BiasAt(const Vec& b, size_t k) { return b.empty() ? 0.0 : b[k % b.size()]
 
 double ActivationValue(double z, Activation a) {
   switch (a) {
-    case Activation::kRelu: return z > 0 ? z : 0.0;
-    case Activation::kRelu6: return z > 0 ? (z < 6 ? z : 6.0) : 0.0;
-    case Activation::kNone: break;
+    case Activation::kRelu:
+      return z > 0 ? z : 0.0;
+    case Activation::kRelu6:
+      return z > 0 ? (z < 6 ? z : 6.0) : 0.0;
+    case Activation::kNone:
+      break;
   }
   return z;
 }
@@ -79,9 +82,12 @@ double ActivationValue(double z, Activation a) {
 // (0 at the kinks).
 double ActivationSlope(double z, Activation a) {
   switch (a) {
-    case Activation::kRelu: return z > 0 ? 1.0 : 0.0;
-    case Activation::kRelu6: return (z > 0 && z < 6) ? 1.0 : 0.0;
-    case Activation::kNone: break;
+    case Activation::kRelu:
+      return z > 0 ? 1.0 : 0.0;
+    case Activation::kRelu6:
+      return (z > 0 && z < 6) ? 1.0 : 0.0;
+    case Activation::kNone:
+      break;
   }
   return 1.0;
 }
@@ -97,16 +103,16 @@ double EpsilonUsed(const Rule& rule, const Vec& z) {
 
 // Everything a rule computes before B: the modified forwards of §2.
 struct Terms {
-  Vec z;             // F(W, b, a) with the original bias (Gamma mask)
-  Vec zp;            // z with b' (Epsilon, LRP-0)
-  Vec u, v;          // Gamma: boosted positive / negative sums
-  Vec bu, bd;        // Gamma: b↑, b↓
-  Vec wu, wd;        // Gamma: W↑, W↓
-  Vec zc, wc, bc;    // GammaClassic: z, rho(W), rho(b)
-  Vec zpos, zneg;    // AlphaBeta: z+, z-
-  Vec zbox;          // ZBox denominator before stab
-  Vec n;             // Flat: number of taps
-  Vec s2, b2, w2;    // WSquare
+  Vec z;           // F(W, b, a) with the original bias (Gamma mask)
+  Vec zp;          // z with b' (Epsilon, LRP-0)
+  Vec u, v;        // Gamma: boosted positive / negative sums
+  Vec bu, bd;      // Gamma: b↑, b↓
+  Vec wu, wd;      // Gamma: W↑, W↓
+  Vec zc, wc, bc;  // GammaClassic: z, rho(W), rho(b)
+  Vec zpos, zneg;  // AlphaBeta: z+, z-
+  Vec zbox;        // ZBox denominator before stab
+  Vec n;           // Flat: number of taps
+  Vec s2, b2, w2;  // WSquare
 };
 
 Terms ComputeTerms(const WeightedLayer& layer, const Rule& rule, const Vec& a, const Vec& low,
@@ -179,10 +185,10 @@ int32_t Extent(int32_t in, int32_t kernel, int32_t stride, int32_t dilation, int
 template <typename Visit>
 void ForEachWindow(const Shape& in, const LayerParams& p, Visit visit) {
   const int32_t h = in.dims[0], w = in.dims[1], c = in.dims[2];
-  const int32_t oh = Extent(h, p.kernel_h, p.stride_h, p.dilation_h, p.padding.top,
-                            p.padding.bottom);
-  const int32_t ow = Extent(w, p.kernel_w, p.stride_w, p.dilation_w, p.padding.left,
-                            p.padding.right);
+  const int32_t oh =
+      Extent(h, p.kernel_h, p.stride_h, p.dilation_h, p.padding.top, p.padding.bottom);
+  const int32_t ow =
+      Extent(w, p.kernel_w, p.stride_w, p.dilation_w, p.padding.left, p.padding.right);
   std::vector<size_t> taps;
   for (int32_t oy = 0; oy < oh; ++oy) {
     for (int32_t ox = 0; ox < ow; ++ox) {
@@ -304,8 +310,8 @@ void LinearOp::ForEachLink(Visit visit) const {
             const int32_t ix = ox * p_.stride_w - p_.padding.left + kx * p_.dilation_w;
             if (ix < 0 || ix >= w_) continue;
             for (size_t ci = 0; ci < cin_g; ++ci) {
-              const size_t j = (static_cast<size_t>(iy) * w_ + ix) * in_channels_ +
-                               group * cin_g + ci;
+              const size_t j =
+                  (static_cast<size_t>(iy) * w_ + ix) * in_channels_ + group * cin_g + ci;
               const size_t widx =
                   ((o * static_cast<size_t>(p_.kernel_h) + ky) * p_.kernel_w + kx) * cin_g + ci;
               visit(k, j, widx);
@@ -612,7 +618,8 @@ bool Forward(const Model& model, const std::vector<float>& input, NetResult* out
           const Shape& s = tensors[t].shape;
           const size_t c = static_cast<size_t>(s.dims[s.rank - 1]);
           for (size_t px = 0; px < pixels; ++px) {
-            for (size_t ch = 0; ch < c; ++ch) y[px * total + offset + ch] = out->act[t][px * c + ch];
+            for (size_t ch = 0; ch < c; ++ch)
+              y[px * total + offset + ch] = out->act[t][px * c + ch];
           }
           offset += c;
         }
@@ -967,14 +974,14 @@ bool ResolveComposite(const Model& model, const Composite& composite, Resolved* 
     if (with_flat && first_any < layers.size()) out->rules[first_any] = make(RuleKind::kFlat);
   } else if (name == "epsilon-gamma-box") {
     for (size_t i : weighted) {
-      out->rules[i] = layers[i].kind == LayerKind::kDense ? eps_rule(epsilon)
-                                                          : gamma_rule(RuleKind::kGamma);
+      out->rules[i] =
+          layers[i].kind == LayerKind::kDense ? eps_rule(epsilon) : gamma_rule(RuleKind::kGamma);
     }
     if (first_conv < layers.size()) out->rules[first_conv] = zbox_rule();
   } else if (name == "lrp-cmp") {
     for (size_t i : weighted) {
-      out->rules[i] = layers[i].kind == LayerKind::kDense ? eps_rule(epsilon)
-                                                          : ab_rule(alpha, beta);
+      out->rules[i] =
+          layers[i].kind == LayerKind::kDense ? eps_rule(epsilon) : ab_rule(alpha, beta);
     }
     if (flat && first_conv < layers.size()) out->rules[first_conv] = make(RuleKind::kFlat);
   } else if (name == "lrp-overview") {
@@ -1003,10 +1010,9 @@ bool ResolveComposite(const Model& model, const Composite& composite, Resolved* 
   for (const auto& [selector, rule] : composite.overrides) {
     bool matched = false;
     for (size_t i = 0; i < layers.size(); ++i) {
-      const bool hit = selector.name.empty()
-                           ? (static_cast<int>(i) >= selector.first &&
-                              static_cast<int>(i) <= selector.last)
-                           : layers[i].name == selector.name;
+      const bool hit = selector.name.empty() ? (static_cast<int>(i) >= selector.first &&
+                                                static_cast<int>(i) <= selector.last)
+                                             : layers[i].name == selector.name;
       if (hit) {
         out->rules[i] = rule;
         matched = true;

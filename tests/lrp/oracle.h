@@ -132,7 +132,7 @@ struct NetResult {
   std::vector<Vec> pre;  // per layer: pre-activation of fused layers
   std::vector<Vec> rel;  // per tensor: relevance (empty: not on the path)
   uint32_t logits = 0;   // tensor the relevance starts from
-  int target = -1;  // -1 after ExplainSeeded
+  int target = -1;       // -1 after ExplainSeeded
 };
 
 // Forward pass in double only.
@@ -153,7 +153,7 @@ bool ExplainSeeded(const Model& model, const std::vector<Rule>& rules, bool time
 
 // Composite resolution from RULES.md §6 / §11.
 struct Resolved {
-  std::vector<Rule> rules;  // one per layer
+  std::vector<Rule> rules;   // one per layer
   bool times_input = false;  // gradient-x-input
 };
 bool ResolveComposite(const Model& model, const Composite& composite, Resolved* out,

@@ -7,6 +7,8 @@
 // layer; (3) its forward pass agrees with the runtime's, layer kind by layer
 // kind, so both read shapes, weight layout and padding the same way, and its
 // gradient agrees with finite differences of its forward pass.
+#include "tests/lrp/oracle.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -16,7 +18,6 @@
 #include <vector>
 
 #include "lrp/lrp.h"
-#include "tests/lrp/oracle.h"
 #include "tests/support/status_testing.h"
 #include "tests/support/test_models.h"
 
@@ -113,40 +114,52 @@ void CheckTable(const Vec& a, const Vec& z, const std::vector<TableRow>& rows) {
 TEST(OracleTableTest, CaseAMixedSignInput) {
   Rule zbox = MakeRule(RuleKind::kZBox);
   Rule gamma = MakeRule(RuleKind::kGamma);
-  CheckTable({1, -1, 2}, {4.5, 1.5},
-             {
-                 {"epsilon", Eps(1e-6), {}, {}, {-1.111111, -0.222222, 5.555552}, 4.222220},
-                 {"epsilon zero bias", Eps(1e-6, true), {}, {}, {-0.55, 0.1, 3.449999}, 2.999999},
-                 {"epsilon 0.25", Eps(0.25), {}, {}, {-0.932331, -0.150376, 4.781955}, 3.699248},
-                 {"gamma", gamma, {}, {}, {-0.577777, 0.044445, 4.222221}, 3.688888},
-                 {"gamma zero bias", WithZeroBias(gamma), {}, {},
-                  {-0.321428, 0.214286, 3.107142}, 2.999999},
-                 {"zplus", AlphaBeta(1, 0), {}, {}, {0.222222, 0.444444, 2.222222}, 2.888888},
-                 {"alpha2beta1", AlphaBeta(2, 1), {}, {}, {-0.355555, 0.488889, 4.444443},
-                  4.577777},
-                 {"zbox", zbox, {-3}, {3}, {0.583554, 0.705570, 1.710875}, 3.000000},
-                 {"flat", MakeRule(RuleKind::kFlat), {}, {}, {1.0, 1.0, 1.0}, 2.999999},
-                 {"wsquare", MakeRule(RuleKind::kWSquare), {}, {}, {0.501818, 0.807273, 1.325454},
-                  2.634545},
-                 {"wsquare zero bias", WithZeroBias(MakeRule(RuleKind::kWSquare)), {}, {},
-                  {0.571428, 0.857143, 1.571428}, 2.999999},
-             });
+  CheckTable(
+      {1, -1, 2}, {4.5, 1.5},
+      {
+          {"epsilon", Eps(1e-6), {}, {}, {-1.111111, -0.222222, 5.555552}, 4.222220},
+          {"epsilon zero bias", Eps(1e-6, true), {}, {}, {-0.55, 0.1, 3.449999}, 2.999999},
+          {"epsilon 0.25", Eps(0.25), {}, {}, {-0.932331, -0.150376, 4.781955}, 3.699248},
+          {"gamma", gamma, {}, {}, {-0.577777, 0.044445, 4.222221}, 3.688888},
+          {"gamma zero bias",
+           WithZeroBias(gamma),
+           {},
+           {},
+           {-0.321428, 0.214286, 3.107142},
+           2.999999},
+          {"zplus", AlphaBeta(1, 0), {}, {}, {0.222222, 0.444444, 2.222222}, 2.888888},
+          {"alpha2beta1", AlphaBeta(2, 1), {}, {}, {-0.355555, 0.488889, 4.444443}, 4.577777},
+          {"zbox", zbox, {-3}, {3}, {0.583554, 0.705570, 1.710875}, 3.000000},
+          {"flat", MakeRule(RuleKind::kFlat), {}, {}, {1.0, 1.0, 1.0}, 2.999999},
+          {"wsquare",
+           MakeRule(RuleKind::kWSquare),
+           {},
+           {},
+           {0.501818, 0.807273, 1.325454},
+           2.634545},
+          {"wsquare zero bias",
+           WithZeroBias(MakeRule(RuleKind::kWSquare)),
+           {},
+           {},
+           {0.571428, 0.857143, 1.571428},
+           2.999999},
+      });
 }
 
 TEST(OracleTableTest, CaseBNonNegativeInput) {
   Rule gamma = MakeRule(RuleKind::kGamma);
   Rule classic = MakeRule(RuleKind::kGammaClassic);
-  CheckTable({1, 0, 2}, {2.5, 2.0},
-             {
-                 {"epsilon", Eps(1e-6), {}, {}, {-0.6, 0.0, 4.399998}, 3.799998},
-                 {"gamma", gamma, {}, {}, {-0.266667, 0.0, 3.733332}, 3.466666},
-                 // Both outputs are positive: the classic rule is the same.
-                 {"gamma classic", classic, {}, {}, {-0.266667, 0.0, 3.733332}, 3.466666},
-                 {"zplus", AlphaBeta(1, 0), {}, {}, {0.4, 0.0, 2.399999}, 2.799999},
-                 {"alpha2beta1", AlphaBeta(2, 1), {}, {}, {-0.2, 0.0, 4.799999}, 4.599999},
-                 {"zbox", MakeRule(RuleKind::kZBox), {0}, {2}, {0.566667, 0.666667, 1.766666},
-                  2.999999},
-             });
+  CheckTable(
+      {1, 0, 2}, {2.5, 2.0},
+      {
+          {"epsilon", Eps(1e-6), {}, {}, {-0.6, 0.0, 4.399998}, 3.799998},
+          {"gamma", gamma, {}, {}, {-0.266667, 0.0, 3.733332}, 3.466666},
+          // Both outputs are positive: the classic rule is the same.
+          {"gamma classic", classic, {}, {}, {-0.266667, 0.0, 3.733332}, 3.466666},
+          {"zplus", AlphaBeta(1, 0), {}, {}, {0.4, 0.0, 2.399999}, 2.799999},
+          {"alpha2beta1", AlphaBeta(2, 1), {}, {}, {-0.2, 0.0, 4.799999}, 4.599999},
+          {"zbox", MakeRule(RuleKind::kZBox), {0}, {2}, {0.566667, 0.666667, 1.766666}, 2.999999},
+      });
 }
 
 TEST(OracleTableTest, FlatOnPaddedConv) {
@@ -157,8 +170,8 @@ TEST(OracleTableTest, FlatOnPaddedConv) {
   layer.w = Vec(18, 0.3);
   Vec r_in;
   std::string error;
-  ASSERT_TRUE(oracle::WeightedRelevance(layer, MakeRule(RuleKind::kFlat), Vec(18, 0.7),
-                                        Vec(9, 1.0), {}, {}, &r_in, &error))
+  ASSERT_TRUE(oracle::WeightedRelevance(layer, MakeRule(RuleKind::kFlat), Vec(18, 0.7), Vec(9, 1.0),
+                                        {}, {}, &r_in, &error))
       << error;
   const double c = 25.0 / 72, e = 5.0 / 9, m = 8.0 / 9;
   const Vec map = {c, e, c, e, m, e, c, e, c};
@@ -417,8 +430,8 @@ TEST(OracleAlgebraTest, TermsAgreeWithPerConnectionFormulas) {
       const Activation act = variant < 2 ? Activation::kNone : Activation::kRelu;
       const oracle::WeightedLayer layer = RandomLayer(g, &rng, bias, act);
       // Mixed-sign input for even variants, non-negative for odd ones.
-      const Vec a = oracle::ToDouble(rng.Vector(layer.op.in_size(), variant % 2 ? 0.0f : -1.0f,
-                                                1.0f));
+      const Vec a =
+          oracle::ToDouble(rng.Vector(layer.op.in_size(), variant % 2 ? 0.0f : -1.0f, 1.0f));
       const Vec r = oracle::ToDouble(rng.Vector(layer.op.out_size(), -1, 1));
       Vec low(a.size()), high(a.size());
       for (size_t j = 0; j < a.size(); ++j) {
@@ -559,8 +572,8 @@ TEST(OracleGradientTest, MatchesFiniteDifferences) {
     std::string error;
     ASSERT_TRUE(oracle::ResolveComposite(model, c, &resolved, &error)) << error;
     oracle::NetResult net;
-    ASSERT_TRUE(oracle::Explain(model, resolved.rules, false, input, 2, ExplainInit::kOne, &net,
-                                &error))
+    ASSERT_TRUE(
+        oracle::Explain(model, resolved.rules, false, input, 2, ExplainInit::kOne, &net, &error))
         << error;
     const Vec& grad = net.rel[model.input()];
     // Perturb in double through a float input: use steps that are exact.
@@ -609,8 +622,8 @@ TEST(OracleGradientTest, LrpZeroIsGradientTimesInputWithoutBias) {
   }
   ASSERT_TRUE(oracle::ResolveComposite(model, zc, &zero, &error)) << error;
   oracle::NetResult g, z;
-  ASSERT_TRUE(oracle::Explain(model, grad.rules, grad.times_input, input, 1, ExplainInit::kOne,
-                              &g, &error));
+  ASSERT_TRUE(oracle::Explain(model, grad.rules, grad.times_input, input, 1, ExplainInit::kOne, &g,
+                              &error));
   ASSERT_TRUE(oracle::Explain(model, zero.rules, zero.times_input, input, 1, ExplainInit::kLogit,
                               &z, &error));
   ExpectVecNear(z.rel[model.input()], g.rel[model.input()], 1e-12, "LRP-0 vs GxI");

@@ -135,15 +135,19 @@ TEST(RuleVectorsTest, DenseCaseAMixedSignInput) {
               {"epsilon zero bias", Eps(1e-6f, true), {-0.55, 0.1, 3.449999}, 2.999999},
               {"epsilon 0.25", Eps(0.25f), {-0.932331, -0.150376, 4.781955}, 3.699248},
               {"gamma", MakeRule(RuleKind::kGamma), {-0.577777, 0.044445, 4.222221}, 3.688888},
-              {"gamma zero bias", ZeroBias(MakeRule(RuleKind::kGamma)),
-               {-0.321428, 0.214286, 3.107142}, 2.999999},
+              {"gamma zero bias",
+               ZeroBias(MakeRule(RuleKind::kGamma)),
+               {-0.321428, 0.214286, 3.107142},
+               2.999999},
               {"zplus", AlphaBeta(1, 0), {0.222222, 0.444444, 2.222222}, 2.888888},
               {"alpha2 beta1", AlphaBeta(2, 1), {-0.355555, 0.488889, 4.444443}, 4.577777},
               {"zbox -3..3", ZBox(-3, 3), {0.583554, 0.705570, 1.710875}, 3.000000},
               {"flat", MakeRule(RuleKind::kFlat), {1.0, 1.0, 1.0}, 2.999999},
               {"wsquare", MakeRule(RuleKind::kWSquare), {0.501818, 0.807273, 1.325454}, 2.634545},
-              {"wsquare zero bias", ZeroBias(MakeRule(RuleKind::kWSquare)),
-               {0.571428, 0.857143, 1.571428}, 2.999999},
+              {"wsquare zero bias",
+               ZeroBias(MakeRule(RuleKind::kWSquare)),
+               {0.571428, 0.857143, 1.571428},
+               2.999999},
           });
 }
 
@@ -154,7 +158,9 @@ TEST(RuleVectorsTest, DenseCaseBNonNegativeInput) {
               {"gamma", MakeRule(RuleKind::kGamma), {-0.266667, 0.0, 3.733332}, 3.466666},
               // Both outputs are positive and a >= 0: the classic rule with
               // rho on weights and bias gives the same vector.
-              {"gamma classic", MakeRule(RuleKind::kGammaClassic), {-0.266667, 0.0, 3.733332},
+              {"gamma classic",
+               MakeRule(RuleKind::kGammaClassic),
+               {-0.266667, 0.0, 3.733332},
                3.466666},
               {"zplus", AlphaBeta(1, 0), {0.4, 0.0, 2.399999}, 2.799999},
               {"alpha2 beta1", AlphaBeta(2, 1), {-0.2, 0.0, 4.799999}, 4.599999},
@@ -181,8 +187,8 @@ TEST(RuleVectorsTest, DenseCaseBAfterRelu) {
   for (const Row& row : rows) {
     SCOPED_TRACE(row.name);
     std::unique_ptr<Session> session;
-    LRP_ASSERT_OK(CreateExplainSession(model, WithOverride("epsilon", "fc", row.rule), false,
-                                       &session));
+    LRP_ASSERT_OK(
+        CreateExplainSession(model, WithOverride("epsilon", "fc", row.rule), false, &session));
     LRP_ASSERT_OK(session->Forward(a.data(), a.size()));
     std::vector<Vec> out;
     LRP_ASSERT_OK(ExplainSeed(session.get(), {1, 2}, {}, &out));
@@ -212,8 +218,8 @@ TEST(RuleVectorsTest, ZeroPreActivation) {
   for (const Row& row : rows) {
     SCOPED_TRACE(row.name);
     std::unique_ptr<Session> session;
-    LRP_ASSERT_OK(CreateExplainSession(model, WithOverride("epsilon", "fc", row.rule), false,
-                                       &session));
+    LRP_ASSERT_OK(
+        CreateExplainSession(model, WithOverride("epsilon", "fc", row.rule), false, &session));
     LRP_ASSERT_OK(session->Forward(a.data(), a.size()));
     ASSERT_EQ(session->output()[0], 0.0f);
     std::vector<Vec> out;
@@ -233,8 +239,8 @@ TEST(RuleVectorsTest, LrpZeroIgnoresTheEpsilonField) {
   Model model;
   LRP_ASSERT_OK(FinishModel(b, &model));
   std::unique_ptr<Session> session;
-  LRP_ASSERT_OK(CreateExplainSession(model, WithOverride("epsilon", "fc", MakeRule(RuleKind::kZero)),
-                                     false, &session));
+  LRP_ASSERT_OK(CreateExplainSession(
+      model, WithOverride("epsilon", "fc", MakeRule(RuleKind::kZero)), false, &session));
   const float a = 1.0f / 1024;
   LRP_ASSERT_OK(session->Forward(&a, 1));
   LRP_ASSERT_OK(session->Explain(0, ExplainInit::kOne));
@@ -253,9 +259,8 @@ TEST(RuleVectorsTest, FlatOnPaddedConv) {
   Model model;
   LRP_ASSERT_OK(FinishModel(b, &model));
   std::unique_ptr<Session> session;
-  LRP_ASSERT_OK(CreateExplainSession(model, WithOverride("epsilon", "conv",
-                                                         MakeRule(RuleKind::kFlat)),
-                                     false, &session));
+  LRP_ASSERT_OK(CreateExplainSession(
+      model, WithOverride("epsilon", "conv", MakeRule(RuleKind::kFlat)), false, &session));
   const std::vector<float> input = rng.Vector(18, -1, 1);
   LRP_ASSERT_OK(session->Forward(input.data(), input.size()));
   std::vector<Vec> out;

@@ -123,10 +123,9 @@ uint32_t DyadicDense(ModelBuilder* b, Rng* rng, const std::string& name, uint32_
                      int32_t out, Activation act, bool bias = true) {
   const size_t in = b->shape(input).elements();
   const double bound = std::sqrt(3.0 / static_cast<double>(in));
-  return b->Dense(name, input, out, Dyadic(rng, in * static_cast<size_t>(out), -bound, bound, 64),
-                  bias ? Dyadic(rng, static_cast<size_t>(out), -0.25, 0.25, 16)
-                       : std::vector<float>(),
-                  act);
+  return b->Dense(
+      name, input, out, Dyadic(rng, in * static_cast<size_t>(out), -bound, bound, 64),
+      bias ? Dyadic(rng, static_cast<size_t>(out), -0.25, 0.25, 16) : std::vector<float>(), act);
 }
 
 LayerParams Conv(int32_t out, int32_t k, int32_t pad, Activation act = Activation::kNone) {
@@ -203,8 +202,8 @@ std::vector<RuleCase> RuleCases() {
   c.push_back({"gamma", Gamma(RuleKind::kGamma, 0.25f)});
   c.push_back({"gamma_0p5_zero_bias_stab", ZeroBias(Gamma(RuleKind::kGamma, 0.5f, 0.25f))});
   c.push_back({"gamma_classic", Gamma(RuleKind::kGammaClassic, 0.25f)});
-  c.push_back({"gamma_classic_zero_bias_stab",
-               ZeroBias(Gamma(RuleKind::kGammaClassic, 0.1f, 0.25f))});
+  c.push_back(
+      {"gamma_classic_zero_bias_stab", ZeroBias(Gamma(RuleKind::kGammaClassic, 0.1f, 0.25f))});
   c.push_back({"alpha2_beta1", AlphaBeta(2, 1)});
   c.push_back({"zplus", AlphaBeta(1, 0)});
   c.push_back({"alpha3_beta2_zero_bias_stab", ZeroBias(AlphaBeta(3, 2, 0.25f))});
@@ -226,10 +225,14 @@ enum class InputKind { kMixed, kNonNegative, kAfterRelu, kAfterFusedRelu };
 
 const char* InputName(InputKind k) {
   switch (k) {
-    case InputKind::kMixed: return "mixed";
-    case InputKind::kNonNegative: return "nonneg";
-    case InputKind::kAfterRelu: return "relu_first";
-    case InputKind::kAfterFusedRelu: return "fused_relu_first";
+    case InputKind::kMixed:
+      return "mixed";
+    case InputKind::kNonNegative:
+      return "nonneg";
+    case InputKind::kAfterRelu:
+      return "relu_first";
+    case InputKind::kAfterFusedRelu:
+      return "fused_relu_first";
   }
   return "?";
 }
@@ -238,9 +241,12 @@ void PrintTo(InputKind k, std::ostream* os) { *os << InputName(k); }
 
 const char* ActName(Activation a) {
   switch (a) {
-    case Activation::kNone: return "linear";
-    case Activation::kRelu: return "relu";
-    case Activation::kRelu6: return "relu6";
+    case Activation::kNone:
+      return "linear";
+    case Activation::kRelu:
+      return "relu";
+    case Activation::kRelu6:
+      return "relu6";
   }
   return "?";
 }
@@ -387,13 +393,12 @@ TEST_P(SingleLayerRuleTest, MatchesOracle) {
       << Describe(session->rules()[layer_index]);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Rules, SingleLayerRuleTest, ::testing::ValuesIn(SingleCases()),
-    [](const ::testing::TestParamInfo<SingleCase>& info) {
-      const SingleCase& c = info.param;
-      return c.layer.name + "_" + c.rule.name + "_" + InputName(c.input) +
-             (c.bias ? "_bias_" : "_nobias_") + ActName(c.act);
-    });
+INSTANTIATE_TEST_SUITE_P(Rules, SingleLayerRuleTest, ::testing::ValuesIn(SingleCases()),
+                         [](const ::testing::TestParamInfo<SingleCase>& info) {
+                           const SingleCase& c = info.param;
+                           return c.layer.name + "_" + c.rule.name + "_" + InputName(c.input) +
+                                  (c.bias ? "_bias_" : "_nobias_") + ActName(c.act);
+                         });
 
 // ============================================== networks vs the oracle
 
@@ -405,8 +410,8 @@ void CompareWithOracle(Session* session, const std::vector<float>& input, const 
   const Model& model = session->model();
   oracle::NetResult net;
   std::string error;
-  ASSERT_TRUE(oracle::ExplainSeeded(model, session->rules(), times_input, input, seed, &net,
-                                    &error))
+  ASSERT_TRUE(
+      oracle::ExplainSeeded(model, session->rules(), times_input, input, seed, &net, &error))
       << error;
   std::vector<uint32_t> tensors;
   if (session->options().keep_relevance) {
@@ -474,9 +479,12 @@ enum class PoolComposite { kEpsilon, kLargeStabilizer, kGradient };
 
 const char* PoolCompositeName(PoolComposite c) {
   switch (c) {
-    case PoolComposite::kEpsilon: return "epsilon";
-    case PoolComposite::kLargeStabilizer: return "stab0p5";
-    case PoolComposite::kGradient: return "gradient";
+    case PoolComposite::kEpsilon:
+      return "epsilon";
+    case PoolComposite::kLargeStabilizer:
+      return "stab0p5";
+    case PoolComposite::kGradient:
+      return "gradient";
   }
   return "?";
 }
@@ -490,9 +498,12 @@ enum class PoolValues { kDyadic, kIntegerTies, kUniform };
 
 const char* PoolValuesName(PoolValues v) {
   switch (v) {
-    case PoolValues::kDyadic: return "dyadic";
-    case PoolValues::kIntegerTies: return "ties";
-    case PoolValues::kUniform: return "uniform";
+    case PoolValues::kDyadic:
+      return "dyadic";
+    case PoolValues::kIntegerTies:
+      return "ties";
+    case PoolValues::kUniform:
+      return "uniform";
   }
   return "?";
 }
@@ -544,30 +555,34 @@ TEST_P(PoolRuleTest, MatchesOracle) {
   if (which == PoolComposite::kGradient) {
     EXPECT_EQ(session->rules().back().kind, RuleKind::kGradient);
   } else {
-    EXPECT_EQ(session->rules().back().kind, pc.kind == LayerKind::kMaxPool2D
-                                                ? RuleKind::kWinnerTakeAll
-                                                : RuleKind::kNorm);
+    EXPECT_EQ(session->rules().back().kind,
+              pc.kind == LayerKind::kMaxPool2D ? RuleKind::kWinnerTakeAll : RuleKind::kNorm);
   }
   Rng rng(pc.seed + 100 * static_cast<uint64_t>(values) + 10 * static_cast<uint64_t>(input_kind));
   const double lo = input_kind == InputKind::kNonNegative ? 0.0 : -1.0;
   const size_t n = pc.in.elements();
   std::vector<float> input;
   switch (values) {
-    case PoolValues::kDyadic: input = Dyadic(&rng, n, lo, 1, 64); break;
-    case PoolValues::kIntegerTies: input = Dyadic(&rng, n, lo * 3, 3, 1); break;
-    case PoolValues::kUniform: input = rng.Vector(n, static_cast<float>(lo), 1.0f); break;
+    case PoolValues::kDyadic:
+      input = Dyadic(&rng, n, lo, 1, 64);
+      break;
+    case PoolValues::kIntegerTies:
+      input = Dyadic(&rng, n, lo * 3, 3, 1);
+      break;
+    case PoolValues::kUniform:
+      input = rng.Vector(n, static_cast<float>(lo), 1.0f);
+      break;
   }
   CompareWithOracle(session.get(), input, RandomSeed(session->output_size(), 5), false, kTol);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Pools, PoolRuleTest,
-    ::testing::ValuesIn(PoolParamList()),
-    [](const ::testing::TestParamInfo<PoolParam>& info) {
-      return std::get<0>(info.param).name + "_" + InputName(std::get<1>(info.param)) + "_" +
-             PoolValuesName(std::get<2>(info.param)) + "_" +
-             PoolCompositeName(std::get<3>(info.param));
-    });
+INSTANTIATE_TEST_SUITE_P(Pools, PoolRuleTest, ::testing::ValuesIn(PoolParamList()),
+                         [](const ::testing::TestParamInfo<PoolParam>& info) {
+                           return std::get<0>(info.param).name + "_" +
+                                  InputName(std::get<1>(info.param)) + "_" +
+                                  PoolValuesName(std::get<2>(info.param)) + "_" +
+                                  PoolCompositeName(std::get<3>(info.param));
+                         });
 
 // Max pooling with the proportional rule of the overview (maxpool=avg).
 TEST(MaxPoolRuleTest, ProportionalVariantMatchesOracle) {
@@ -686,15 +701,16 @@ TEST_P(StructureRuleTest, MatchesOracle) {
                     composite_name == "gradient-x-input", kTol);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Structures, StructureRuleTest,
-    ::testing::Combine(::testing::ValuesIn(StructureCases()),
-                       ::testing::Values("epsilon", "epsilon-gamma-box", "gradient")),
-    [](const ::testing::TestParamInfo<StructureParam>& info) {
-      std::string n = std::get<0>(info.param).name + "_" + std::get<1>(info.param);
-      std::replace(n.begin(), n.end(), '-', '_');
-      return n;
-    });
+INSTANTIATE_TEST_SUITE_P(Structures, StructureRuleTest,
+                         ::testing::Combine(::testing::ValuesIn(StructureCases()),
+                                            ::testing::Values("epsilon", "epsilon-gamma-box",
+                                                              "gradient")),
+                         [](const ::testing::TestParamInfo<StructureParam>& info) {
+                           std::string n =
+                               std::get<0>(info.param).name + "_" + std::get<1>(info.param);
+                           std::replace(n.begin(), n.end(), '-', '_');
+                           return n;
+                         });
 
 // The RMS of the overview's epsilon runs over the layer's pre-activations z
 // (RULES.md §2.2, z = Wa + b), also when a fused ReLU follows and the next
@@ -703,10 +719,9 @@ TEST(EpsilonRmsRuleTest, UsesPreActivationsBehindAFusedRelu) {
   ModelBuilder b;
   const uint32_t x = b.Input("x", Shape{4});
   // Rows of fc1: two outputs negative for the input below, four positive.
-  const uint32_t h = b.Dense("fc1", x, 6,
-                             {1, 0, 0, 0, -1, 0, 0, 0, 0, 1, 0, 0,
-                              0, -1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1},
-                             {}, Activation::kRelu);
+  const uint32_t h = b.Dense(
+      "fc1", x, 6, {1, 0, 0, 0, -1, 0, 0, 0, 0, 1, 0, 0, 0, -1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1}, {},
+      Activation::kRelu);
   b.Dense("fc2", h, 2, {1, 1, 1, 1, 1, 1, 1, -1, 1, -1, 1, -1}, {});
   Model model;
   LRP_ASSERT_OK(FinishModel(b, &model));
@@ -909,8 +924,8 @@ TEST_P(CompositeNetTest, InputRelevanceMatchesOracle) {
 }
 
 TEST_P(CompositeNetTest, EveryTensorMatchesOracleForMixedSeed) {
-  CompareWithOracle(session_.get(), input_, RandomSeed(session_->output_size(), 17),
-                    times_input(), kTol);
+  CompareWithOracle(session_.get(), input_, RandomSeed(session_->output_size(), 17), times_input(),
+                    kTol);
 }
 
 // §9.4 layer by layer: the relevance_sums() entry of each tensor equals the
@@ -948,8 +963,8 @@ TEST_P(CompositeNetTest, RelevanceSumsFollowTheConservationIdentities) {
         Vec low, high;
         if (rule.kind == RuleKind::kZBox) {
           const Shape& s = tensors[l.inputs[0]].shape;
-          ASSERT_TRUE(oracle::BroadcastBounds(
-              rule.low.empty() ? model_.input_desc().low : rule.low, s, &low));
+          ASSERT_TRUE(oracle::BroadcastBounds(rule.low.empty() ? model_.input_desc().low : rule.low,
+                                              s, &low));
           ASSERT_TRUE(oracle::BroadcastBounds(
               rule.high.empty() ? model_.input_desc().high : rule.high, s, &high));
         }
@@ -958,9 +973,9 @@ TEST_P(CompositeNetTest, RelevanceSumsFollowTheConservationIdentities) {
       }
       case LayerKind::kAvgPool2D:
       case LayerKind::kGlobalAvgPool: {
-        const LayerParams window =
-            l.kind == LayerKind::kAvgPool2D ? l.params
-                                            : oracle::GlobalPoolWindow(tensors[l.inputs[0]].shape);
+        const LayerParams window = l.kind == LayerKind::kAvgPool2D
+                                       ? l.params
+                                       : oracle::GlobalPoolWindow(tensors[l.inputs[0]].shape);
         const Vec z = oracle::AvgPoolForward(tensors[l.inputs[0]].shape, window, x);
         for (size_t k = 0; k < z.size(); ++k) {
           contribution += r[k] * z[k] / oracle::Stab(z[k], rule.stabilizer);
@@ -1008,8 +1023,8 @@ TEST_P(CompositeNetTest, RelevanceSumsFollowTheConservationIdentities) {
   }
   for (uint32_t t = 0; t < tensors.size(); ++t) {
     if (!reached[t]) continue;
-    const Vec r = t == model_.input() ? oracle::ToDouble(session_->relevance(), input_.size())
-                                      : rel(t);
+    const Vec r =
+        t == model_.input() ? oracle::ToDouble(session_->relevance(), input_.size()) : rel(t);
     const double tol = 1e-4 * (scale[t] + AbsSum(r)) + 1e-12;
     EXPECT_NEAR(sums[t], predicted[t], tol) << "tensor " << t << " '" << tensors[t].name << "'";
     // The report is the sum of the relevance the session exposes.
@@ -1246,14 +1261,12 @@ TEST(ExplainApiTest, SeveralTargetsAfterOneForwardEqualSeparateForwards) {
       for (int t = n - 1; t >= 0; --t) {
         LRP_ASSERT_OK(each->Forward(input.data(), input.size()));
         LRP_ASSERT_OK(each->Explain(t, ExplainInit::kLogit));
-        EXPECT_EQ(std::vector<float>(each->relevance(), each->relevance() + input.size()),
-                  first[t])
+        EXPECT_EQ(std::vector<float>(each->relevance(), each->relevance() + input.size()), first[t])
             << "target " << t;
       }
       // And the first session, asked again, repeats itself.
       LRP_ASSERT_OK(once->Explain(0, ExplainInit::kLogit));
-      EXPECT_EQ(std::vector<float>(once->relevance(), once->relevance() + input.size()),
-                first[0]);
+      EXPECT_EQ(std::vector<float>(once->relevance(), once->relevance() + input.size()), first[0]);
     }
   }
 }
@@ -1369,9 +1382,12 @@ enum class Stress { kZeroInput, kHugeInput, kDeadRelu };
 
 const char* StressName(Stress s) {
   switch (s) {
-    case Stress::kZeroInput: return "zero_input";
-    case Stress::kHugeInput: return "huge_input";
-    case Stress::kDeadRelu: return "dead_relu";
+    case Stress::kZeroInput:
+      return "zero_input";
+    case Stress::kHugeInput:
+      return "huge_input";
+    case Stress::kDeadRelu:
+      return "dead_relu";
   }
   return "?";
 }
@@ -1388,9 +1404,9 @@ Status BuildDead(NetBuilder build, uint64_t seed, Model* model) {
     std::vector<float> w(l.buffers.data[0], l.buffers.data[0] + l.buffers.size[0]);
     switch (l.kind) {
       case LayerKind::kConv2D:
-        map[l.output] = b.Conv2D(l.name, in, l.params, w,
-                                 std::vector<float>(static_cast<size_t>(l.params.out_channels),
-                                                    -100.0f));
+        map[l.output] =
+            b.Conv2D(l.name, in, l.params, w,
+                     std::vector<float>(static_cast<size_t>(l.params.out_channels), -100.0f));
         break;
       case LayerKind::kDense:
         map[l.output] =
@@ -1475,8 +1491,7 @@ TEST_P(ExplainNonFiniteTest, RelevanceStaysFinite) {
 INSTANTIATE_TEST_SUITE_P(
     Stress, ExplainNonFiniteTest,
     ::testing::Combine(::testing::Values(NetCases()[0], NetCases()[2], NetCases()[3]),
-                       ::testing::Values(Stress::kZeroInput, Stress::kHugeInput,
-                                         Stress::kDeadRelu),
+                       ::testing::Values(Stress::kZeroInput, Stress::kHugeInput, Stress::kDeadRelu),
                        ::testing::ValuesIn(CompositeNames())),
     [](const ::testing::TestParamInfo<StressParam>& info) {
       return std::get<0>(info.param).name + "_" + StressName(std::get<1>(info.param)) + "_" +
