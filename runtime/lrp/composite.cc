@@ -353,8 +353,9 @@ Status ResolveComposite(const Model& model, const Composite& composite,
           r.epsilon_rms = true;
           if (!epsilon_given) r.epsilon = 0.25f;
         } else {
+          // The tutorial's +1e-9 only keeps z = 0 from dividing; LRP-0 here
+          // passes nothing through z = 0 instead.
           r.kind = RuleKind::kZero;
-          r.epsilon = 1e-9f;
         }
       }
       if (flat_first && i == (name == "lrp-cmp" ? first_conv : first_weighted)) {

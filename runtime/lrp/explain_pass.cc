@@ -58,12 +58,12 @@ Status RunExplain(const Model& model, ExplainState* es, pthreadpool_t pool,
                     "the logits are not finite (input values too large?)");
     }
   }
-  if (target < 0) {
+  if (target == -1) {
     target = 0;
     for (size_t k = 1; k < classes; ++k) {
       if (f[k] > f[target]) target = static_cast<int>(k);
     }
-  } else if (static_cast<size_t>(target) >= classes) {
+  } else if (target < 0 || static_cast<size_t>(target) >= classes) {
     return Status(StatusCode::kInvalidArgument,
                   "target " + std::to_string(target) + " is outside [0, " +
                       std::to_string(classes - 1) + "]");

@@ -55,7 +55,8 @@ bool ZeroSafe(const Model& model, const std::vector<Rule>& rules, size_t explain
 }
 
 // Which weighted layers must store their pre-activation z: a fused ReLU6
-// (y = 6 hides z > 6), or a ReLU whose output is not ZeroSafe.
+// (y = 6 hides z > 6), an RMS-scaled epsilon (a statistic over every z), or
+// a ReLU whose output is not ZeroSafe.
 std::vector<bool> PreActivations(const Model& model, const std::vector<Rule>& rules,
                                  size_t explained) {
   const auto& layers = model.layers();
@@ -68,7 +69,7 @@ std::vector<bool> PreActivations(const Model& model, const std::vector<Rule>& ru
   for (size_t i = 0; i < explained; ++i) {
     const LayerDesc& l = layers[i];
     if (!IsWeighted(l.kind) || l.params.activation == Activation::kNone) continue;
-    pre[i] = l.params.activation == Activation::kRelu6 ||
+    pre[i] = l.params.activation == Activation::kRelu6 || rules[i].epsilon_rms ||
              !ZeroSafe(model, rules, explained, l.output, readers, &memo);
   }
   return pre;
@@ -207,7 +208,7 @@ Status BuildExplain(const Model& model, const std::vector<Rule>& rules,
     state->num_nodes = static_cast<uint32_t>(i + 1);
     n->layer = &l;
     n->rule = r.kind;
-    n->epsilon = r.epsilon;
+    n->epsilon = r.kind == RuleKind::kZero ? 0.0f : r.epsilon;
     n->epsilon_rms = r.epsilon_rms;
     n->gamma = r.gamma;
     n->alpha = r.alpha;

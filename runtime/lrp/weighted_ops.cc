@@ -184,10 +184,6 @@ Status CreateConvTransposedPair(const RelevanceNode& n, WeightKind first, Weight
   return CreateTransposed(n, kinds, 2, s, c, pool, op);
 }
 
-PairIndex PairIndexOf(const RelevanceNode& n) {
-  return PairIndex{n.out_channels, IsConv(n) ? OutPerGroup(n) : n.out_channels};
-}
-
 void DenseTransposed(const RelevanceNode& n, pthreadpool_t pool, WeightKind kind, const float* s,
                      float* c) {
   DenseTask task{&n, ModOf(kind), s, c};

@@ -43,22 +43,10 @@ Status CreateConvTransposed(const RelevanceNode& n, WeightKind kind, const float
                             pthreadpool_t pool, xnn_operator_t* op);
 
 // B(V1, s1) + B(V2, s2) -> c in one operator over twice the channels; its
-// input interleaves the two per pixel and group: [g][2][out_channels/g]
-// (see PairIndex).
+// input interleaves the two per pixel and group: [pixel][g][2][C_out/g].
 Status CreateConvTransposedPair(const RelevanceNode& n, WeightKind first, WeightKind second,
                                 const float* s, float* c, pthreadpool_t pool,
                                 xnn_operator_t* op);
-
-// Where output element k's two halves go in a pair operator's input.
-struct PairIndex {
-  size_t channels, per_group;
-  size_t First(size_t k) const {
-    const size_t pixel = k / channels, co = k % channels;
-    return pixel * 2 * channels + (co / per_group) * 2 * per_group + co % per_group;
-  }
-  size_t Second(size_t k) const { return First(k) + per_group; }
-};
-PairIndex PairIndexOf(const RelevanceNode& n);
 
 // Dense streaming products over all features, parallel over `pool`:
 // c = B(V, s) and y = F(V, 0, x) for V in {W, W+, W-, W^2}.

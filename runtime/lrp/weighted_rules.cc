@@ -22,11 +22,17 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 
 const ports::KernelTable& K() { return ports::BestKernels(); }
 
-float Stab(float x, float eps) { return x >= 0.0f ? x + eps : x - eps; }
-float SafeDiv(float r, float d) { return d == 0.0f ? 0.0f : r / d; }
 
-float BiasAt(const RelevanceNode& n, size_t k) {
-  return n.bias ? n.bias[k % n.out_channels] : 0.0f;
+float Bias(const RelevanceNode& n, size_t channel) { return n.bias ? n.bias[channel] : 0.0f; }
+
+// Calls f(k, c) for every output element k and its channel c (channels are
+// the fastest axis), without a division per element.
+template <typename F>
+void ForEachOutput(const RelevanceNode& n, F f) {
+  const size_t channels = n.out_channels;
+  for (size_t base = 0; base < n.out_elements; base += channels) {
+    for (size_t c = 0; c < channels; ++c) f(base + c, c);
+  }
 }
 
 // Whether the rule's transposed products run as one pair operator.
@@ -122,14 +128,20 @@ void TransposePair(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpo
   for (size_t j = 0; j < n.in_elements; ++j) sc.c1[j] += sc.c2[j];
 }
 
-// Writes (x1, x2) into the conv pair layout in s1.
+// Writes (x1, x2) into the conv pair layout in s1: [pixel][g][2][C/g].
 void FillPair(const RelevanceNode& n, const RelevanceScratch& sc, const float* x1,
               const float* x2) {
   if (!IsConv(n)) return;
-  const PairIndex index = PairIndexOf(n);
-  for (size_t k = 0; k < n.out_elements; ++k) {
-    sc.s1[index.First(k)] = x1[k];
-    sc.s1[index.Second(k)] = x2[k];
+  const size_t channels = n.out_channels;
+  const size_t groups = static_cast<size_t>(n.layer->params.groups);
+  const size_t width = channels / groups * sizeof(float);
+  const size_t step = channels / groups;
+  for (size_t base = 0; base < n.out_elements; base += channels) {
+    float* dst = sc.s1 + 2 * base;
+    for (size_t g = 0; g < groups; ++g) {
+      std::memcpy(dst + 2 * g * step, x1 + base + g * step, width);
+      std::memcpy(dst + (2 * g + 1) * step, x2 + base + g * step, width);
+    }
   }
 }
 
@@ -151,7 +163,7 @@ void RunEpsilon(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool_
   const size_t m = n.out_elements;
   const float* d = n.z;
   if (n.zero_bias && n.bias) {
-    for (size_t k = 0; k < m; ++k) sc.q[k] = n.z[k] - BiasAt(n, k);
+    ForEachOutput(n, [&](size_t k, size_t c) { sc.q[k] = n.z[k] - n.bias[c]; });
     d = sc.q;
   }
   float eps = n.epsilon;  // LRP-0: 0 unless given; z = 0 then passes nothing
@@ -171,15 +183,20 @@ void RunGamma(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool_t 
   ForwardSplit(n, sc, pool, false);
   // u = F(W+gW+, b+gb'+, a+) + F(W+gW-, 0, a-), v likewise with the signs
   // swapped (Zennit's generalized gamma); both from z and q = sum c+.
-  for (size_t k = 0; k < n.out_elements; ++k) {
-    const float b = BiasAt(n, k);
+  // One division per element: the two denominators serve disjoint outputs.
+  ForEachOutput(n, [&](size_t k, size_t c) {
+    const float b = Bias(n, c);
     const float bp = n.zero_bias ? 0.0f : b;
     const float e = n.z[k] - b;
     const float u = e + bp + g * (bp > 0.0f ? bp : 0.0f) + g * sc.q[k];
     const float v = e + bp + g * (bp < 0.0f ? bp : 0.0f) + g * (e - sc.q[k]);
-    const float r = r_out[k];
-    sc.q[k] = n.z[k] > 0.0f ? SafeDiv(r, Stab(u, eps)) : 0.0f;
-    sc.q2[k] = n.z[k] < 0.0f ? SafeDiv(r, Stab(v, eps)) : 0.0f;
+    sc.q2[k] = n.z[k] > 0.0f ? u : v;
+  });
+  K().vstabdiv(n.out_elements, r_out, sc.q2, eps, sc.q);
+  for (size_t k = 0; k < n.out_elements; ++k) {
+    const float s = sc.q[k];
+    sc.q[k] = n.z[k] > 0.0f ? s : 0.0f;
+    sc.q2[k] = n.z[k] < 0.0f ? s : 0.0f;
   }
   PairTerms(n, sc, pool, sc.q, sc.q2, r_in);
 }
@@ -188,13 +205,13 @@ void RunGammaClassic(const RelevanceNode& n, const RelevanceScratch& sc, pthread
                      const float* r_out, float* r_in) {
   const float g = n.gamma;
   ForwardSplit(n, sc, pool, false);  // q = F(W+, a), whatever the sign of a
-  for (size_t k = 0; k < n.out_elements; ++k) {
-    const float b = BiasAt(n, k);
+  ForEachOutput(n, [&](size_t k, size_t c) {
+    const float b = Bias(n, c);
     const float bp = n.zero_bias ? 0.0f : b;
     // rho(W) a + rho(b) = (z - b) + g F(W+, a) + b' + g b'+
-    const float u = n.z[k] - b + g * sc.q[k] + bp + g * (bp > 0.0f ? bp : 0.0f);
-    sc.s1[k] = SafeDiv(r_out[k], Stab(u, n.stabilizer));
-  }
+    sc.q[k] = n.z[k] - b + g * sc.q[k] + bp + g * (bp > 0.0f ? bp : 0.0f);
+  });
+  K().vstabdiv(n.out_elements, r_out, sc.q, n.stabilizer, sc.s1);
   TransposeMain(n, sc, pool);
   K().vmuladd(n.in_elements, n.a, sc.c1, r_in);
 }
@@ -207,14 +224,18 @@ void RunAlphaBeta(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpoo
   // q = sum of positive contributions; the negative side directly as
   // F(W-, a) (an empty side must give exactly 0), or as z - b - q for
   // sign-unknown inputs.
-  for (size_t k = 0; k < n.out_elements; ++k) {
-    const float b = BiasAt(n, k);
+  ForEachOutput(n, [&](size_t k, size_t c) {
+    const float b = Bias(n, c);
     const float bp = n.zero_bias ? 0.0f : b;
-    const float pos = sc.q[k] + (bp > 0.0f ? bp : 0.0f);
     const float neg_sum = n.nonneg_input ? sc.q2[k] : n.z[k] - b - sc.q[k];
-    const float neg = neg_sum + (bp < 0.0f ? bp : 0.0f);
-    sc.q[k] = n.alpha * SafeDiv(r_out[k], Stab(pos, eps));
-    if (pair) sc.q2[k] = -n.beta * SafeDiv(r_out[k], Stab(neg, eps));
+    sc.q[k] += bp > 0.0f ? bp : 0.0f;
+    sc.q2[k] = neg_sum + (bp < 0.0f ? bp : 0.0f);
+  });
+  K().vstabdiv(n.out_elements, r_out, sc.q, eps, sc.q);
+  for (size_t k = 0; k < n.out_elements; ++k) sc.q[k] *= n.alpha;
+  if (pair) {
+    K().vstabdiv(n.out_elements, r_out, sc.q2, eps, sc.q2);
+    for (size_t k = 0; k < n.out_elements; ++k) sc.q2[k] *= -n.beta;
   }
   if (pair) {
     // a+ [B(W+, a s+) + B(W-, -b s-)] + a- [B(W+, -b s-) + B(W-, a s+)]
@@ -230,7 +251,7 @@ void RunZBox(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool_t p
              const float* r_out, float* r_in) {
   const size_t m = n.out_elements;
   // z^B = (z - b) - F(W+, l) - F(W-, h); the bias cancels (RULES.md §2.5).
-  for (size_t k = 0; k < m; ++k) sc.q[k] = n.z[k] - BiasAt(n, k) - n.constant[k];
+  ForEachOutput(n, [&](size_t k, size_t c) { sc.q[k] = n.z[k] - Bias(n, c) - n.constant[k]; });
   K().vstabdiv(m, r_out, sc.q, n.stabilizer, sc.s1);
   std::memcpy(sc.s2, sc.s1, m * sizeof(float));
   // R = a B(W,s) - l B(W+,s) - h B(W-,s) = (a - h) B(W,s) + (h - l) B(W+,s).

@@ -36,7 +36,7 @@ bool ParseRuleKind(const std::string& name, RuleKind* kind);
 
 struct Rule {
   RuleKind kind = RuleKind::kEpsilon;
-  float epsilon = 1e-6f;      // kEpsilon; kZero ignores it
+  float epsilon = 1e-6f;      // kEpsilon (kZero always uses 0)
   bool epsilon_rms = false;   // eps_used = epsilon * sqrt(mean(z^2)) + 1e-9
   float gamma = 0.25f;        // kGamma, kGammaClassic
   float alpha = 2.0f;         // kAlphaBeta
