@@ -58,6 +58,7 @@ struct RelevanceNode {
 
   // Input-independent terms, computed at creation (arena):
   float* constant = nullptr;  // ZBox: F(W+,0,l) + F(W-,0,h); Flat: n; WSquare: S
+  float* col = nullptr;       // strided convolutions: per-tap transposed products
   float* low = nullptr;       // ZBox bounds per input channel
   float* high = nullptr;
 };

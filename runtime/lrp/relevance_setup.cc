@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <new>
 
+#include "runtime/lrp/weighted_ops.h"
 #include "runtime/lrp/weighted_rules.h"
 
 namespace lrp {
@@ -146,8 +147,12 @@ ExplainFootprint MeasureExplain(const Model& model, const std::vector<Rule>& rul
     }
     if (!IsWeighted(l.kind)) continue;
     RelevanceNode probe;
+    probe.layer = &l;
     probe.rule = rules[i].kind;
     probe.out_elements = out;
+    probe.out_channels = LastDim(model.tensors()[l.output].shape);
+    probe.in_channels = LastDim(model.tensors()[l.inputs[0]].shape);
+    f.col_elements = std::max(f.col_elements, Col2ImElements(probe));
     const size_t constant = WeightedConstantElements(probe);
     if (constant > 0) {
       f.constant_offset[i] = f.constant_bytes;
@@ -161,7 +166,8 @@ ExplainFootprint MeasureExplain(const Model& model, const std::vector<Rule>& rul
   }
   f.scratch_out_bytes = TensorBufferBytes(max_out);
   f.scratch_in_bytes = TensorBufferBytes(max_in);
-  f.scratch_bytes = 4 * f.scratch_out_bytes + 4 * f.scratch_in_bytes;
+  f.scratch_bytes = 4 * f.scratch_out_bytes + 4 * f.scratch_in_bytes +
+                    (f.col_elements ? TensorBufferBytes(f.col_elements) : 0);
   return f;
 }
 
@@ -198,6 +204,7 @@ Status BuildExplain(const Model& model, const std::vector<Rule>& rules,
     *b = reinterpret_cast<float*>(s);
     s += f.scratch_in_bytes;
   }
+  float* col = f.col_elements ? reinterpret_cast<float*>(s) : nullptr;
   state->logits = layers[f.explained_layers - 1].output;
 
   const std::vector<bool> nonneg = NonNegativeTensors(model);
@@ -230,6 +237,7 @@ Status BuildExplain(const Model& model, const std::vector<Rule>& rules,
     n->in_channels = LastDim(n->layer_input_shape);
     n->out_channels = LastDim(n->layer_output_shape);
     if (!IsWeighted(l.kind)) continue;
+    if (UsesCol2Im(*n)) n->col = col;
     if (f.constant_offset[i] != SIZE_MAX) {
       n->constant = reinterpret_cast<float*>(regions.constants + f.constant_offset[i]);
     }

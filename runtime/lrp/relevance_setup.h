@@ -35,6 +35,7 @@ struct ExplainFootprint {
   size_t pre_bytes = 0;
   size_t scratch_out_bytes = 0;    // one out-sized scratch buffer
   size_t scratch_in_bytes = 0;     // one in-sized scratch buffer
+  size_t col_elements = 0;         // col2im buffer (strided convolutions)
   size_t scratch_bytes = 0;
   std::vector<size_t> constant_offset;  // per layer; SIZE_MAX if none
   std::vector<size_t> bounds_offset;    // per layer (ZBox low, then high)

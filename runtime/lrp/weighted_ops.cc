@@ -1,5 +1,6 @@
 #include "runtime/lrp/weighted_ops.h"
 
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -54,10 +55,43 @@ std::vector<float> TransposedWeights(const RelevanceNode& n, const WeightKind* k
   return t;
 }
 
+// The transposed product of a strided, ungrouped convolution as one matrix
+// product: col[p][(ky, kx, ci)] = sum_co V[co][ky][kx][ci] s[p][co] for
+// every output pixel p; RunCol2Im then adds each tap into its input pixel.
+Status CreateTransposedGemm(const RelevanceNode& n, const WeightKind* kinds, int halves,
+                            const float* s, float* col, pthreadpool_t pool, xnn_operator_t* op) {
+  const LayerParams& p = n.layer->params;
+  const size_t cout = n.out_channels, cin = n.in_channels;
+  const size_t taps = static_cast<size_t>(p.kernel_h) * p.kernel_w;
+  const size_t k_dim = cout * static_cast<size_t>(halves);
+  const size_t n_dim = taps * cin;
+  const float* w = n.layer->buffers.data[0];
+  // Fully-connected weights [n_dim][k_dim]: row (tap, ci), column (half, co).
+  std::vector<float> t(n_dim * k_dim);
+  for (size_t co = 0; co < cout; ++co) {
+    for (size_t tap = 0; tap < taps; ++tap) {
+      for (size_t ci = 0; ci < cin; ++ci) {
+        const float v = w[(co * taps + tap) * cin + ci];
+        for (int h = 0; h < halves; ++h) {
+          t[(tap * cin + ci) * k_dim + h * cout + co] = TransformWeight(v, kinds[h], n.gamma);
+        }
+      }
+    }
+  }
+  LRP_RETURN_IF_ERROR(FromXnn(xnn_create_fully_connected_nc_f32(k_dim, n_dim, k_dim, n_dim,
+                                                                t.data(), nullptr, -kInf, kInf,
+                                                                0, op),
+                              "create transposed product"));
+  const size_t pixels = n.out_elements / cout;
+  return FromXnn(xnn_setup_fully_connected_nc_f32(*op, pixels, s, col, pool),
+                 "setup transposed product");
+}
+
 // Shared by the single and paired forms: `halves` kinds stacked along the
 // transposed operator's input channels.
 Status CreateTransposed(const RelevanceNode& n, const WeightKind* kinds, int halves,
                         const float* s, float* c, pthreadpool_t pool, xnn_operator_t* op) {
+  if (UsesCol2Im(n)) return CreateTransposedGemm(n, kinds, halves, s, n.col, pool, op);
   const LayerParams& p = n.layer->params;
   const Shape& in = n.layer_input_shape;
   const Shape& out = n.layer_output_shape;
@@ -149,6 +183,46 @@ float TransformWeight(float w, WeightKind kind, float gamma) {
 }
 
 bool IsConv(const RelevanceNode& n) { return n.layer->kind == LayerKind::kConv2D; }
+
+bool UsesCol2Im(const RelevanceNode& n) {
+  if (!IsConv(n)) return false;
+  const LayerParams& p = n.layer->params;
+  return p.groups == 1 && (p.stride_h > 1 || p.stride_w > 1);
+}
+
+size_t Col2ImElements(const RelevanceNode& n) {
+  if (!UsesCol2Im(n)) return 0;
+  const LayerParams& p = n.layer->params;
+  return n.out_elements / n.out_channels * static_cast<size_t>(p.kernel_h) * p.kernel_w *
+         n.in_channels;
+}
+
+void RunCol2Im(const RelevanceNode& n, const float* col, float* c) {
+  const LayerParams& p = n.layer->params;
+  const Shape& in = n.layer_input_shape;
+  const Shape& out = n.layer_output_shape;
+  const size_t cin = n.in_channels;
+  std::memset(c, 0, n.in_elements * sizeof(float));
+  for (int32_t oy = 0; oy < out.dims[0]; ++oy) {
+    for (int32_t ox = 0; ox < out.dims[1]; ++ox) {
+      for (int32_t ky = 0; ky < p.kernel_h; ++ky) {
+        const int32_t iy = oy * p.stride_h + ky * p.dilation_h - p.padding.top;
+        for (int32_t kx = 0; kx < p.kernel_w; ++kx, col += cin) {
+          const int32_t ix = ox * p.stride_w + kx * p.dilation_w - p.padding.left;
+          if (iy < 0 || iy >= in.dims[0] || ix < 0 || ix >= in.dims[1]) continue;
+          float* dst = c + (static_cast<size_t>(iy) * in.dims[1] + ix) * cin;
+          for (size_t ci = 0; ci < cin; ++ci) dst[ci] += col[ci];
+        }
+      }
+    }
+  }
+}
+
+void RunTransposedOp(const RelevanceNode& n, const RelevanceScratch& sc, xnn_operator_t op,
+                     pthreadpool_t pool) {
+  xnn_run_operator(op, pool);
+  if (UsesCol2Im(n)) RunCol2Im(n, n.col, sc.c1);
+}
 
 Status CreateConvForward(const RelevanceNode& n, WeightKind kind, const float* x, float* y,
                          pthreadpool_t pool, xnn_operator_t* op) {

@@ -42,6 +42,18 @@ Status CreateConvForward(const RelevanceNode& n, WeightKind kind, const float* x
 Status CreateConvTransposed(const RelevanceNode& n, WeightKind kind, const float* s, float* c,
                             pthreadpool_t pool, xnn_operator_t* op);
 
+// Whether the node's transposed products run as a matrix product into
+// scratch.col followed by RunCol2Im (strided, ungrouped convolutions, where
+// XNNPACK's deconvolution is slow), and the scratch elements that needs.
+bool UsesCol2Im(const RelevanceNode& n);
+size_t Col2ImElements(const RelevanceNode& n);
+// c = 0, then c[input position of tap t of output p] += col[p][t] (one
+// vector of C_in per tap).
+void RunCol2Im(const RelevanceNode& n, const float* col, float* c);
+// Runs a transposed-product operator (and its col2im step).
+void RunTransposedOp(const RelevanceNode& n, const RelevanceScratch& sc, xnn_operator_t op,
+                     pthreadpool_t pool);
+
 // B(V1, s1) + B(V2, s2) -> c in one operator over twice the channels; its
 // input interleaves the two per pixel and group: [pixel][g][2][C_out/g].
 Status CreateConvTransposedPair(const RelevanceNode& n, WeightKind first, WeightKind second,

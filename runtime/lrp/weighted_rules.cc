@@ -83,7 +83,7 @@ void ForwardSplit(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpoo
 // c1 = B(V_main, s1).
 void TransposeMain(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool_t pool) {
   if (IsConv(n)) {
-    xnn_run_operator(n.t_main, pool);
+    RunTransposedOp(n, sc, n.t_main, pool);
     return;
   }
   switch (n.rule) {
@@ -110,7 +110,7 @@ void TransposeMain(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpo
 void TransposePair(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool_t pool,
                    const float* x1, const float* x2) {
   if (IsConv(n)) {
-    xnn_run_operator(n.t_pair, pool);
+    RunTransposedOp(n, sc, n.t_pair, pool);
     return;
   }
   if (n.rule == RuleKind::kGamma) {
@@ -182,23 +182,38 @@ void RunGamma(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool_t 
   const float g = n.gamma, eps = n.stabilizer;
   ForwardSplit(n, sc, pool, false);
   // u = F(W+gW+, b+gb'+, a+) + F(W+gW-, 0, a-), v likewise with the signs
-  // swapped (Zennit's generalized gamma); both from z and q = sum c+.
-  // One division per element: the two denominators serve disjoint outputs.
-  ForEachOutput(n, [&](size_t k, size_t c) {
-    const float b = Bias(n, c);
-    const float bp = n.zero_bias ? 0.0f : b;
-    const float e = n.z[k] - b;
-    const float u = e + bp + g * (bp > 0.0f ? bp : 0.0f) + g * sc.q[k];
-    const float v = e + bp + g * (bp < 0.0f ? bp : 0.0f) + g * (e - sc.q[k]);
-    sc.q2[k] = n.z[k] > 0.0f ? u : v;
-  });
-  K().vstabdiv(n.out_elements, r_out, sc.q2, eps, sc.q);
-  for (size_t k = 0; k < n.out_elements; ++k) {
-    const float s = sc.q[k];
-    sc.q[k] = n.z[k] > 0.0f ? s : 0.0f;
-    sc.q2[k] = n.z[k] < 0.0f ? s : 0.0f;
+  // swapped (Zennit's generalized gamma); both from z and q = sum c+. The
+  // quotients of z > 0 outputs go to x1, those of z < 0 to x2 - written
+  // straight into the pair operator's layout when it is [pixel][2][C].
+  const size_t channels = n.out_channels;
+  const bool direct = IsConv(n) && n.layer->params.groups == 1 && n.nonneg_input;
+  for (size_t base = 0; base < n.out_elements; base += channels) {
+    const float* z = n.z + base;
+    const float* q = sc.q + base;
+    const float* r = r_out + base;
+    float* x1 = direct ? sc.s1 + 2 * base : sc.q + base;
+    float* x2 = direct ? x1 + channels : sc.q2 + base;
+    for (size_t c = 0; c < channels; ++c) {
+      const float b = n.bias ? n.bias[c] : 0.0f;
+      const float bp = n.zero_bias ? 0.0f : b;
+      const float e = z[c] - b;
+      const float u = e + bp + g * (bp > 0.0f ? bp : 0.0f) + g * q[c];
+      const float v = e + bp + g * (bp < 0.0f ? bp : 0.0f) + g * (e - q[c]);
+      const float w = z[c] > 0.0f ? u : v;  // the two serve disjoint outputs
+      const float den = w >= 0.0f ? w + eps : w - eps;
+      const float s = den == 0.0f ? 0.0f : r[c] / den;
+      const float up = z[c] > 0.0f ? s : 0.0f;
+      const float down = z[c] < 0.0f ? s : 0.0f;
+      x1[c] = up;
+      x2[c] = down;
+    }
   }
-  PairTerms(n, sc, pool, sc.q, sc.q2, r_in);
+  if (!direct) {
+    PairTerms(n, sc, pool, sc.q, sc.q2, r_in);
+    return;
+  }
+  TransposePair(n, sc, pool, nullptr, nullptr);
+  K().vmuladd(n.in_elements, n.a, sc.c1, r_in);
 }
 
 void RunGammaClassic(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool_t pool,
@@ -261,7 +276,7 @@ void RunZBox(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool_t p
     r_in[j] += (n.a[j] - n.high[j % channels]) * sc.c1[j];
   }
   if (IsConv(n)) {
-    xnn_run_operator(n.t_pos, pool);
+    RunTransposedOp(n, sc, n.t_pos, pool);
   } else {
     DenseTransposed(n, pool, WeightKind::kPositive, sc.s2, sc.c1);
   }
