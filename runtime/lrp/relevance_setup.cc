@@ -37,11 +37,15 @@ bool ZeroSafe(const Model& model, const std::vector<Rule>& rules, size_t explain
       case RuleKind::kNorm:
         break;  // relevance = input * something
       case RuleKind::kPass:
-      case RuleKind::kWinnerTakeAll:
-        // BatchNorm moves zeros away from zero; the others keep them.
-        safe = l.kind != LayerKind::kBatchNorm &&
-               ZeroSafe(model, rules, explained, l.output, readers, memo);
+      case RuleKind::kWinnerTakeAll: {
+        // BatchNorm and a clamp whose range excludes 0 move zeros away from
+        // zero; the others keep them.
+        const bool moves_zero =
+            l.kind == LayerKind::kBatchNorm ||
+            (l.kind == LayerKind::kClamp && (l.params.clamp_min > 0 || l.params.clamp_max < 0));
+        safe = !moves_zero && ZeroSafe(model, rules, explained, l.output, readers, memo);
         break;
+      }
       case RuleKind::kGradient:
         safe = (l.kind == LayerKind::kConcat || l.kind == LayerKind::kReshape) &&
                ZeroSafe(model, rules, explained, l.output, readers, memo);
