@@ -138,13 +138,33 @@ ExplainFootprint MeasureExplain(const Model& model, const std::vector<Rule>& rul
   f.pre_offset.assign(layers.size(), SIZE_MAX);
   f.constant_offset.assign(layers.size(), SIZE_MAX);
   f.bounds_offset.assign(layers.size(), SIZE_MAX);
-  size_t max_in = 1, max_out = 1;
+  // Each scratch buffer is as large as the largest layer whose rule uses it.
+  size_t* need = f.scratch_elements;
+  auto grow = [&](ScratchBuffer b, size_t n) { need[b] = std::max(need[b], n); };
   const std::vector<bool> pre = PreActivations(model, rules, f.explained_layers);
+  const std::vector<bool> nonneg = NonNegativeTensors(model);
   for (size_t i = 0; i < f.explained_layers; ++i) {
     const LayerDesc& l = layers[i];
     const size_t out = model.tensors()[l.output].shape.elements();
-    max_out = std::max(max_out, out);
-    for (uint32_t t : l.inputs) max_in = std::max(max_in, model.tensors()[t].shape.elements());
+    const size_t in = model.tensors()[l.inputs[0]].shape.elements();
+    const RuleKind r = rules[i].kind;
+    grow(kS1, out);
+    grow(kC1, in);
+    if (l.kind == LayerKind::kAdd) grow(kAp, in);  // x + x
+    if (IsWeighted(l.kind)) {
+      const bool split = r == RuleKind::kGamma || r == RuleKind::kAlphaBeta;
+      if (split || r == RuleKind::kZBox) grow(kS2, out);
+      if (split) grow(kQ2, out);
+      if (split || r == RuleKind::kGammaClassic || r == RuleKind::kZBox ||
+          r == RuleKind::kEpsilon || r == RuleKind::kZero) {
+        grow(kQ, out);
+      }
+      if (l.kind == LayerKind::kDense && (split || r == RuleKind::kGammaClassic)) grow(kC2, in);
+      if (split && !nonneg[l.inputs[0]]) {
+        grow(kAp, in);
+        grow(kAn, in);
+      }
+    }
     if (pre[i]) {
       f.pre_offset[i] = f.pre_bytes;
       f.pre_bytes += TensorBufferBytes(out);
@@ -168,10 +188,8 @@ ExplainFootprint MeasureExplain(const Model& model, const std::vector<Rule>& rul
       f.constant_bytes += 2 * Align(channels * sizeof(float));
     }
   }
-  f.scratch_out_bytes = TensorBufferBytes(max_out);
-  f.scratch_in_bytes = TensorBufferBytes(max_in);
-  f.scratch_bytes = 4 * f.scratch_out_bytes + 4 * f.scratch_in_bytes +
-                    (f.col_elements ? TensorBufferBytes(f.col_elements) : 0);
+  f.scratch_bytes = f.col_elements ? TensorBufferBytes(f.col_elements) : 0;
+  for (size_t n : f.scratch_elements) f.scratch_bytes += n ? TensorBufferBytes(n) : 0;
   return f;
 }
 
@@ -198,15 +216,13 @@ Status BuildExplain(const Model& model, const std::vector<Rule>& rules,
   }
   RelevanceScratch& sc = state->scratch;
   uint8_t* s = regions.scratch;
-  float** out_buffers[4] = {&sc.s1, &sc.s2, &sc.q, &sc.q2};
-  for (float** b : out_buffers) {
-    *b = reinterpret_cast<float*>(s);
-    s += f.scratch_out_bytes;
-  }
-  float** in_buffers[4] = {&sc.c1, &sc.c2, &sc.ap, &sc.an};
-  for (float** b : in_buffers) {
-    *b = reinterpret_cast<float*>(s);
-    s += f.scratch_in_bytes;
+  // s1 and s2 first and adjacent: a pair operator's input spans both.
+  float** buffers[kScratchBuffers] = {&sc.s1, &sc.s2, &sc.q, &sc.q2,
+                                      &sc.c1, &sc.c2, &sc.ap, &sc.an};
+  for (int b = 0; b < kScratchBuffers; ++b) {
+    const size_t n = f.scratch_elements[b];
+    *buffers[b] = n ? reinterpret_cast<float*>(s) : nullptr;
+    s += n ? TensorBufferBytes(n) : 0;
   }
   float* col = f.col_elements ? reinterpret_cast<float*>(s) : nullptr;
   state->logits = layers[f.explained_layers - 1].output;

@@ -28,13 +28,15 @@ namespace internal {
 // Layers the relevance pass walks: all but a final Softmax.
 size_t ExplainedLayers(const Model& model);
 
+// The buffers of RelevanceScratch, in arena order.
+enum ScratchBuffer { kS1, kS2, kQ, kQ2, kC1, kC2, kAp, kAn, kScratchBuffers };
+
 struct ExplainFootprint {
   size_t explained_layers = 0;
   size_t table_bytes = 0;
   std::vector<size_t> pre_offset;  // per layer; SIZE_MAX if it has none
   size_t pre_bytes = 0;
-  size_t scratch_out_bytes = 0;    // one out-sized scratch buffer
-  size_t scratch_in_bytes = 0;     // one in-sized scratch buffer
+  size_t scratch_elements[8] = {}; // per ScratchBuffer; 0 if no rule uses it
   size_t col_elements = 0;         // col2im buffer (strided convolutions)
   size_t scratch_bytes = 0;
   std::vector<size_t> constant_offset;  // per layer; SIZE_MAX if none
