@@ -51,10 +51,10 @@ struct RelevanceNode {
   // XNNPACK operators (Conv2D only; null when the rule needs none):
   xnn_operator_t fwd_pos = nullptr;   // F(W+, a or a+)        -> scratch.q
   xnn_operator_t fwd_neg = nullptr;   // F(W-, a or a-)        -> scratch.q2
-  xnn_operator_t t_main = nullptr;    // B(V, s1), V per rule  -> scratch.c1
-  xnn_operator_t t_pos = nullptr;     // B(W+, s2) (ZBox)      -> scratch.c1
+  xnn_operator_t t_main = nullptr;    // B(V1, s1), V1 per rule -> scratch.c1
+  xnn_operator_t t_second = nullptr;  // B(V2, s2), V2 per rule -> scratch.c1
   xnn_operator_t t_pair = nullptr;    // B(V1, .) + B(V2, .) on the pair
-                                      // layout in s1 (PairIndex) -> c1
+                                      // layout in s1 (sign-unknown input) -> c1
 
   // Input-independent terms, computed at creation (arena):
   float* constant = nullptr;  // ZBox: F(W+,0,l) + F(W-,0,h); Flat: n; WSquare: S

@@ -35,24 +35,40 @@ void ForEachOutput(const RelevanceNode& n, F f) {
   }
 }
 
-// Whether the rule's transposed products run as one pair operator.
-bool UsesPair(const RelevanceNode& n) {
+// Rules with two transposed products, B(V1, x1) + B(V2, x2): Gamma
+// (W + gW+, W + gW-) and two-sided AlphaBeta (W+, W-).
+bool TwoSided(const RelevanceNode& n) {
   return n.rule == RuleKind::kGamma ||
          (n.rule == RuleKind::kAlphaBeta && (n.beta != 0.0f || !n.nonneg_input));
 }
 
+// A sign-unknown input needs both products twice (a+ and a- terms, halves
+// swapped): one operator over stacked [V1; V2] serves both. For a >= 0 two
+// separate operators are faster (half the reduction length each).
+bool UsesPair(const RelevanceNode& n) { return TwoSided(n) && !n.nonneg_input; }
+
 WeightKind MainKind(const RelevanceNode& n) {
   switch (n.rule) {
+    case RuleKind::kGamma:
     case RuleKind::kGammaClassic: return WeightKind::kGammaUp;
-    case RuleKind::kAlphaBeta: return WeightKind::kPositive;  // z+ alone
+    case RuleKind::kAlphaBeta: return WeightKind::kPositive;
     case RuleKind::kFlat: return WeightKind::kOnes;
     case RuleKind::kWSquare: return WeightKind::kSquare;
     default: return WeightKind::kW;
   }
 }
 
-bool UsesMain(const RelevanceNode& n) {
-  return n.rule != RuleKind::kGamma && !UsesPair(n);
+WeightKind SecondKind(const RelevanceNode& n) {
+  switch (n.rule) {
+    case RuleKind::kGamma: return WeightKind::kGammaDown;
+    case RuleKind::kAlphaBeta: return WeightKind::kNegative;
+    default: return WeightKind::kPositive;  // ZBox
+  }
+}
+
+bool UsesMain(const RelevanceNode& n) { return !UsesPair(n); }
+bool UsesSecond(const RelevanceNode& n) {
+  return n.rule == RuleKind::kZBox || (TwoSided(n) && n.nonneg_input);
 }
 
 // q = F(W+, a) for a >= 0, else F(W+, a+) + F(W-, a-) (and q2 scratch);
@@ -158,6 +174,23 @@ void PairTerms(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool_t
   K().vmuladd(n.in_elements, sc.an, sc.c1, r_in);
 }
 
+// a >= 0: R += a * (B(V1, x1) + B(V2, x2)).
+void TwoTerms(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool_t pool,
+              const float* x1, const float* x2, float* r_in) {
+  if (!IsConv(n)) {
+    TransposePair(n, sc, pool, x1, x2);
+    K().vmuladd(n.in_elements, n.a, sc.c1, r_in);
+    return;
+  }
+  const size_t bytes = n.out_elements * sizeof(float);
+  if (x1 != sc.s1) std::memcpy(sc.s1, x1, bytes);
+  if (x2 != sc.s2) std::memcpy(sc.s2, x2, bytes);
+  RunTransposedOp(n, sc, n.t_main, pool);
+  K().vmuladd(n.in_elements, n.a, sc.c1, r_in);
+  RunTransposedOp(n, sc, n.t_second, pool);
+  K().vmuladd(n.in_elements, n.a, sc.c1, r_in);
+}
+
 void RunEpsilon(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool_t pool,
                 const float* r_out, float* r_in) {
   const size_t m = n.out_elements;
@@ -183,16 +216,16 @@ void RunGamma(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool_t 
   ForwardSplit(n, sc, pool, false);
   // u = F(W+gW+, b+gb'+, a+) + F(W+gW-, 0, a-), v likewise with the signs
   // swapped (Zennit's generalized gamma); both from z and q = sum c+. The
-  // quotients of z > 0 outputs go to x1, those of z < 0 to x2 - written
-  // straight into the pair operator's layout when it is [pixel][2][C].
+  // quotients of z > 0 outputs go to x1, those of z < 0 to x2 - straight
+  // into the two operators' inputs when the input is >= 0.
   const size_t channels = n.out_channels;
-  const bool direct = IsConv(n) && n.layer->params.groups == 1 && n.nonneg_input;
+  const bool direct = IsConv(n) && n.nonneg_input;
   for (size_t base = 0; base < n.out_elements; base += channels) {
     const float* z = n.z + base;
     const float* q = sc.q + base;
     const float* r = r_out + base;
-    float* x1 = direct ? sc.s1 + 2 * base : sc.q + base;
-    float* x2 = direct ? x1 + channels : sc.q2 + base;
+    float* x1 = (direct ? sc.s1 : sc.q) + base;
+    float* x2 = (direct ? sc.s2 : sc.q2) + base;
     for (size_t c = 0; c < channels; ++c) {
       const float b = n.bias ? n.bias[c] : 0.0f;
       const float bp = n.zero_bias ? 0.0f : b;
@@ -208,12 +241,13 @@ void RunGamma(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool_t 
       x2[c] = down;
     }
   }
-  if (!direct) {
+  if (direct) {
+    TwoTerms(n, sc, pool, sc.s1, sc.s2, r_in);
+  } else if (n.nonneg_input) {
+    TwoTerms(n, sc, pool, sc.q, sc.q2, r_in);
+  } else {
     PairTerms(n, sc, pool, sc.q, sc.q2, r_in);
-    return;
   }
-  TransposePair(n, sc, pool, nullptr, nullptr);
-  K().vmuladd(n.in_elements, n.a, sc.c1, r_in);
 }
 
 void RunGammaClassic(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool_t pool,
@@ -234,7 +268,7 @@ void RunGammaClassic(const RelevanceNode& n, const RelevanceScratch& sc, pthread
 void RunAlphaBeta(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool_t pool,
                   const float* r_out, float* r_in) {
   const float eps = n.stabilizer;
-  const bool pair = UsesPair(n);
+  const bool pair = TwoSided(n);
   ForwardSplit(n, sc, pool, /*both_sides=*/pair);
   // q = sum of positive contributions; the negative side directly as
   // F(W-, a) (an empty side must give exactly 0), or as z - b - q for
@@ -254,7 +288,11 @@ void RunAlphaBeta(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpoo
   }
   if (pair) {
     // a+ [B(W+, a s+) + B(W-, -b s-)] + a- [B(W+, -b s-) + B(W-, a s+)]
-    PairTerms(n, sc, pool, sc.q, sc.q2, r_in);
+    if (n.nonneg_input) {
+      TwoTerms(n, sc, pool, sc.q, sc.q2, r_in);
+    } else {
+      PairTerms(n, sc, pool, sc.q, sc.q2, r_in);
+    }
     return;
   }
   std::memcpy(sc.s1, sc.q, n.out_elements * sizeof(float));
@@ -276,7 +314,7 @@ void RunZBox(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool_t p
     r_in[j] += (n.a[j] - n.high[j % channels]) * sc.c1[j];
   }
   if (IsConv(n)) {
-    RunTransposedOp(n, sc, n.t_pos, pool);
+    RunTransposedOp(n, sc, n.t_second, pool);
   } else {
     DenseTransposed(n, pool, WeightKind::kPositive, sc.s2, sc.c1);
   }
@@ -340,25 +378,22 @@ Status PrepareWeighted(RelevanceNode* n, const RelevanceScratch& sc, pthreadpool
   if (r == RuleKind::kGamma || r == RuleKind::kGammaClassic || r == RuleKind::kAlphaBeta) {
     LRP_RETURN_IF_ERROR(CreateConvForward(*n, WeightKind::kPositive, nonneg ? n->a : sc.ap,
                                           sc.q, pool, &n->fwd_pos));
-    if (!nonneg || UsesPair(*n)) {
-      if (r != RuleKind::kGamma || !nonneg) {
-        LRP_RETURN_IF_ERROR(CreateConvForward(*n, WeightKind::kNegative, nonneg ? n->a : sc.an,
-                                              sc.q2, pool, &n->fwd_neg));
-      }
+    // F(W-, a-) for sign-unknown inputs; F(W-, a) for two-sided AlphaBeta.
+    if (!nonneg || (r == RuleKind::kAlphaBeta && TwoSided(*n))) {
+      LRP_RETURN_IF_ERROR(CreateConvForward(*n, WeightKind::kNegative, nonneg ? n->a : sc.an,
+                                            sc.q2, pool, &n->fwd_neg));
     }
   }
   if (UsesMain(*n)) {
     LRP_RETURN_IF_ERROR(CreateConvTransposed(*n, MainKind(*n), sc.s1, sc.c1, pool, &n->t_main));
   }
-  if (UsesPair(*n)) {
-    const bool gamma = r == RuleKind::kGamma;
-    LRP_RETURN_IF_ERROR(CreateConvTransposedPair(
-        *n, gamma ? WeightKind::kGammaUp : WeightKind::kPositive,
-        gamma ? WeightKind::kGammaDown : WeightKind::kNegative, sc.s1, sc.c1, pool, &n->t_pair));
-  }
-  if (r == RuleKind::kZBox) {
+  if (UsesSecond(*n)) {
     LRP_RETURN_IF_ERROR(
-        CreateConvTransposed(*n, WeightKind::kPositive, sc.s2, sc.c1, pool, &n->t_pos));
+        CreateConvTransposed(*n, SecondKind(*n), sc.s2, sc.c1, pool, &n->t_second));
+  }
+  if (UsesPair(*n)) {
+    LRP_RETURN_IF_ERROR(CreateConvTransposedPair(*n, MainKind(*n), SecondKind(*n), sc.s1, sc.c1,
+                                                 pool, &n->t_pair));
   }
   return Status::Ok();
 }
@@ -388,7 +423,7 @@ void RunWeighted(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool
 }
 
 void ReleaseWeighted(RelevanceNode* n) {
-  for (xnn_operator_t* op : {&n->fwd_pos, &n->fwd_neg, &n->t_main, &n->t_pos, &n->t_pair}) {
+  for (xnn_operator_t* op : {&n->fwd_pos, &n->fwd_neg, &n->t_main, &n->t_second, &n->t_pair}) {
     if (*op) xnn_delete_operator(*op);
     *op = nullptr;
   }
