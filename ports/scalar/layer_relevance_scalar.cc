@@ -31,21 +31,32 @@ void ForEachTap(const Window2D& w, size_t oy, size_t ox, F f) {
 
 void f32_maxpool_wta__scalar(const Window2D& w, const float* a, const float* r_out,
                              float* r_in) {
+  // Channels innermost (contiguous in NHWC), in blocks whose running maxima
+  // fit on the stack; taps in row-major order, so the first maximum wins.
+  constexpr size_t kBlock = 64;
   const size_t c_count = w.channels;
+  float best[kBlock];
+  size_t where[kBlock];
   for (size_t oy = 0; oy < w.out_h; ++oy) {
     for (size_t ox = 0; ox < w.out_w; ++ox) {
       const size_t k = (oy * w.out_w + ox) * c_count;
-      for (size_t c = 0; c < c_count; ++c) {
-        size_t best = SIZE_MAX;
-        float best_value = 0.0f;
+      for (size_t c0 = 0; c0 < c_count; c0 += kBlock) {
+        const size_t width = c_count - c0 < kBlock ? c_count - c0 : kBlock;
+        bool first = true;
         ForEachTap(w, oy, ox, [&](size_t pixel) {
-          const float v = a[pixel * c_count + c];
-          if (best == SIZE_MAX || v > best_value || (std::isnan(v) && !std::isnan(best_value))) {
-            best = pixel;
-            best_value = v;
+          const float* v = a + pixel * c_count + c0;
+          for (size_t c = 0; c < width; ++c) {
+            if (first || v[c] > best[c] || (std::isnan(v[c]) && !std::isnan(best[c]))) {
+              best[c] = v[c];
+              where[c] = pixel;
+            }
           }
+          first = false;
         });
-        if (best != SIZE_MAX) r_in[best * c_count + c] += r_out[k + c];
+        if (first) continue;  // a window entirely in the padding
+        for (size_t c = 0; c < width; ++c) {
+          r_in[where[c] * c_count + c0 + c] += r_out[k + c0 + c];
+        }
       }
     }
   }
