@@ -1,9 +1,9 @@
 // Rule algebra for Conv2D/Dense (RULES.md §2) on the primitives of
 // weighted_ops.h. Passes are kept few: the stored pre-activation z gives
 // every denominator that needs the unmodified weights; z and F(W+, a) give
-// the positive/negative split of a non-negative input; and the two
-// transposed products of Gamma and AlphaBeta run as one operator over
-// stacked weights [V1; V2].
+// the positive/negative split of a non-negative input; and for a
+// sign-unknown input the four transposed products of Gamma and AlphaBeta
+// are two runs of one operator over stacked weights [V1; V2].
 #include "runtime/lrp/weighted_rules.h"
 
 #include <cmath>
