@@ -210,6 +210,24 @@ void RunEpsilon(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool_
   K().vmuladd(n.in_elements, n.a, sc.c1, r_in);
 }
 
+// One pixel of Gamma's quotients (see RunGamma). x1 may be q itself (read
+// before written, element by element), so only x2 is restrict.
+void GammaQuotients(size_t channels, const float* z, const float* q, const float* r,
+                    const float* up, const float* down, float g, float eps, float* x1,
+                    float* __restrict x2) {
+  for (size_t c = 0; c < channels; ++c) {
+    const float zc = z[c], qc = q[c];
+    const float u = zc + up[c] + g * qc;
+    const float v = (1.0f + g) * zc + down[c] - g * qc;
+    const float w = zc > 0.0f ? u : v;  // the two serve disjoint outputs
+    const float den = w >= 0.0f ? w + eps : w - eps;
+    const float s = r[c] / (den == 0.0f ? 1.0f : den);
+    const float kept = den == 0.0f ? 0.0f : s;
+    x1[c] = zc > 0.0f ? kept : 0.0f;
+    x2[c] = zc < 0.0f ? kept : 0.0f;
+  }
+}
+
 void RunGamma(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool_t pool,
               const float* r_out, float* r_in) {
   const float g = n.gamma, eps = n.stabilizer;
@@ -220,26 +238,17 @@ void RunGamma(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool_t 
   // into the two operators' inputs when the input is >= 0.
   const size_t channels = n.out_channels;
   const bool direct = IsConv(n) && n.nonneg_input;
+  // With the per-channel bias terms precomputed (PrepareWeighted), the loop
+  // is branch-free and vectorizes: u = z + up + g q, v = (1+g) z + down - g q.
+  const float* up = n.constant;
+  const float* down = n.constant + channels;
   for (size_t base = 0; base < n.out_elements; base += channels) {
     const float* z = n.z + base;
     const float* q = sc.q + base;
     const float* r = r_out + base;
     float* x1 = (direct ? sc.s1 : sc.q) + base;
     float* x2 = (direct ? sc.s2 : sc.q2) + base;
-    for (size_t c = 0; c < channels; ++c) {
-      const float b = n.bias ? n.bias[c] : 0.0f;
-      const float bp = n.zero_bias ? 0.0f : b;
-      const float e = z[c] - b;
-      const float u = e + bp + g * (bp > 0.0f ? bp : 0.0f) + g * q[c];
-      const float v = e + bp + g * (bp < 0.0f ? bp : 0.0f) + g * (e - q[c]);
-      const float w = z[c] > 0.0f ? u : v;  // the two serve disjoint outputs
-      const float den = w >= 0.0f ? w + eps : w - eps;
-      const float s = den == 0.0f ? 0.0f : r[c] / den;
-      const float up = z[c] > 0.0f ? s : 0.0f;
-      const float down = z[c] < 0.0f ? s : 0.0f;
-      x1[c] = up;
-      x2[c] = down;
-    }
+    GammaQuotients(channels, z, q, r, up, down, g, eps, x1, x2);
   }
   if (direct) {
     TwoTerms(n, sc, pool, sc.s1, sc.s2, r_in);
@@ -349,6 +358,8 @@ void RunGradient(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool
 
 size_t WeightedConstantElements(const RelevanceNode& node) {
   switch (node.rule) {
+    case RuleKind::kGamma:
+      return 2 * node.out_channels;  // per-channel bias terms of u and v
     case RuleKind::kZBox:
     case RuleKind::kFlat:
     case RuleKind::kWSquare:
@@ -360,7 +371,17 @@ size_t WeightedConstantElements(const RelevanceNode& node) {
 
 Status PrepareWeighted(RelevanceNode* n, const RelevanceScratch& sc, pthreadpool_t pool) {
   // Input-independent terms.
-  if (n->rule == RuleKind::kFlat) {
+  if (n->rule == RuleKind::kGamma) {
+    // u = (z - b) + b' + g b'+ + g q and v = (z - b) + b' + g b'- + g (z - b - q),
+    // rearranged around z and q.
+    const float g = n->gamma;
+    for (size_t c = 0; c < n->out_channels; ++c) {
+      const float b = n->bias ? n->bias[c] : 0.0f;
+      const float bp = n->zero_bias ? 0.0f : b;
+      n->constant[c] = bp + g * (bp > 0.0f ? bp : 0.0f) - b;
+      n->constant[n->out_channels + c] = bp + g * (bp < 0.0f ? bp : 0.0f) - (1.0f + g) * b;
+    }
+  } else if (n->rule == RuleKind::kFlat) {
     CountTaps(*n, n->constant);
   } else if (n->rule == RuleKind::kWSquare) {
     std::vector<float> ones(n->in_channels, 1.0f);
