@@ -104,15 +104,6 @@ void f32_gap_transposed__scalar(size_t pixels, size_t channels, const float* s, 
   }
 }
 
-void f32_add_split__scalar(size_t n, const float* a, const float* b, const float* r, float eps,
-                           float* r_a, float* r_b) {
-  for (size_t i = 0; i < n; ++i) {
-    const float s = SafeDiv(r[i], Stab(a[i] + b[i], eps));
-    r_a[i] += a[i] * s;
-    r_b[i] += b[i] * s;
-  }
-}
-
 void f32_channel_slice_add__scalar(size_t pixels, size_t src_channels, size_t offset,
                                    size_t width, const float* src, float* dst) {
   for (size_t p = 0; p < pixels; ++p) {

@@ -39,11 +39,6 @@ void f32_avgpool_transposed__scalar(const Window2D& w, const float* s, float* c)
 // The transposed global average pooling: c[p, ch] += s[ch] / pixels.
 void f32_gap_transposed__scalar(size_t pixels, size_t channels, const float* s, float* c);
 
-// Proportional split of y = a + b (Norm on a residual Add):
-// r_a += a * r / stab(a + b), r_b += b * r / stab(a + b).
-void f32_add_split__scalar(size_t n, const float* a, const float* b, const float* r, float eps,
-                           float* r_a, float* r_b);
-
 // dst[p, :] += src[p, offset : offset + width] for p < pixels; src rows have
 // src_channels values (Concat's gradient).
 void f32_channel_slice_add__scalar(size_t pixels, size_t src_channels, size_t offset,

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ports/scalar/lrn_scalar.h"
+#include "runtime/xnn/convolution.h"
 #include "runtime/xnn/xnn_init.h"
 
 namespace lrp {
@@ -32,17 +33,13 @@ size_t Channels(const Shape& s) { return static_cast<size_t>(s.dims[s.rank - 1])
 // A per-channel affine map y = x * w + b as a depthwise 1x1 convolution, or
 // a constant-weight depthwise KxK one (average pooling that counts padding).
 Status CreateDepthwise(const LayerParams& window, size_t channels, const float* weights,
-                       const float* bias, xnn_operator_t* op) {
-  return FromXnn(xnn_create_convolution2d_nhwc_f32(
-                     static_cast<uint32_t>(window.padding.top),
-                     static_cast<uint32_t>(window.padding.right),
-                     static_cast<uint32_t>(window.padding.bottom),
-                     static_cast<uint32_t>(window.padding.left),
-                     static_cast<uint32_t>(window.kernel_h), static_cast<uint32_t>(window.kernel_w),
-                     static_cast<uint32_t>(window.stride_h), static_cast<uint32_t>(window.stride_w),
-                     1, 1, static_cast<uint32_t>(channels), 1, 1, channels, channels, weights, bias,
-                     -kInf, kInf, 0, op),
-                 "depthwise convolution");
+                       const float* bias, size_t in_h, size_t in_w, const float* x, float* y,
+                       pthreadpool_t pool, xnn_operator_t* op) {
+  ConvolutionSpec spec = ConvolutionOf(window, channels, channels);
+  spec.dilation_h = spec.dilation_w = 1;
+  spec.groups = channels;
+  spec.group_in = spec.group_out = 1;
+  return CreateConvolution(spec, weights, bias, in_h, in_w, x, y, pool, op);
 }
 
 // Conv2D or Dense from x into y with activation range r.
@@ -51,21 +48,11 @@ Status CreateLinear(const Model& model, const LayerDesc& l, Range r, const float
   const Shape& in = model.tensors()[l.inputs[0]].shape;
   const LayerParams& p = l.params;
   if (l.kind == LayerKind::kConv2D) {
-    const size_t cin = Channels(in);
-    LRP_RETURN_IF_ERROR(FromXnn(
-        xnn_create_convolution2d_nhwc_f32(
-            static_cast<uint32_t>(p.padding.top), static_cast<uint32_t>(p.padding.right),
-            static_cast<uint32_t>(p.padding.bottom), static_cast<uint32_t>(p.padding.left),
-            static_cast<uint32_t>(p.kernel_h), static_cast<uint32_t>(p.kernel_w),
-            static_cast<uint32_t>(p.stride_h), static_cast<uint32_t>(p.stride_w),
-            static_cast<uint32_t>(p.dilation_h), static_cast<uint32_t>(p.dilation_w),
-            static_cast<uint32_t>(p.groups), cin / p.groups,
-            static_cast<size_t>(p.out_channels / p.groups), cin,
-            static_cast<size_t>(p.out_channels), l.buffers.data[0], l.buffers.data[1], r.lo,
-            r.hi, 0, op),
-        "create convolution"));
-    return FromXnn(xnn_setup_convolution2d_nhwc_f32(*op, 1, in.dims[0], in.dims[1], x, y, pool),
-                   "setup convolution");
+    ConvolutionSpec spec = ConvolutionOf(p, Channels(in), static_cast<size_t>(p.out_channels));
+    spec.lo = r.lo;
+    spec.hi = r.hi;
+    return CreateConvolution(spec, l.buffers.data[0], l.buffers.data[1], in.dims[0], in.dims[1],
+                             x, y, pool, op);
   }
   const size_t cin = in.elements();
   const size_t cout = static_cast<size_t>(p.out_channels);
@@ -114,10 +101,8 @@ Status Create(const Model& model, const LayerDesc& l, float* const* tensors, flo
         // XNNPACK has no 1x1 pooling; it is a strided pick of every channel,
         // i.e. a depthwise 1x1 convolution with weight 1 (exact).
         std::vector<float> ones(c, 1.0f);
-        LRP_RETURN_IF_ERROR(CreateDepthwise(p, c, ones.data(), nullptr, &ops[0]));
-        return FromXnn(
-            xnn_setup_convolution2d_nhwc_f32(ops[0], 1, in.dims[0], in.dims[1], x, y, pool),
-            "setup max pooling");
+        return CreateDepthwise(p, c, ones.data(), nullptr, in.dims[0], in.dims[1], x, y, pool,
+                               &ops[0]);
       }
       LRP_RETURN_IF_ERROR(FromXnn(
           xnn_create_max_pooling2d_nhwc_f32(
@@ -141,10 +126,8 @@ Status Create(const Model& model, const LayerDesc& l, float* const* tensors, flo
         // weight 1/(kh*kw).
         std::vector<float> w(c * p.kernel_h * p.kernel_w,
                              1.0f / static_cast<float>(p.kernel_h * p.kernel_w));
-        LRP_RETURN_IF_ERROR(CreateDepthwise(p, c, w.data(), nullptr, &ops[0]));
-        return FromXnn(
-            xnn_setup_convolution2d_nhwc_f32(ops[0], 1, in.dims[0], in.dims[1], x, y, pool),
-            "setup average pooling");
+        return CreateDepthwise(p, c, w.data(), nullptr, in.dims[0], in.dims[1], x, y, pool,
+                               &ops[0]);
       }
       LRP_RETURN_IF_ERROR(FromXnn(
           xnn_create_average_pooling2d_nhwc_f32(
@@ -199,9 +182,8 @@ Status Create(const Model& model, const LayerDesc& l, float* const* tensors, flo
         w[i] = l.buffers.data[2][i] / std::sqrt(l.buffers.data[1][i] + p.epsilon);
         b[i] = l.buffers.data[3][i] - l.buffers.data[0][i] * w[i];
       }
-      LRP_RETURN_IF_ERROR(CreateDepthwise(LayerParams(), c, w.data(), b.data(), &ops[0]));
-      return FromXnn(xnn_setup_convolution2d_nhwc_f32(ops[0], 1, n / c, 1, x, y, pool),
-                     "setup batch norm");
+      // Any rank: the pixels form one column.
+      return CreateDepthwise(LayerParams(), c, w.data(), b.data(), n / c, 1, x, y, pool, &ops[0]);
     }
     case LayerKind::kSoftmax: {
       const size_t c = Channels(in);

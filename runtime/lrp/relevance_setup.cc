@@ -142,7 +142,8 @@ ExplainFootprint MeasureExplain(const Model& model, const std::vector<Rule>& rul
   size_t* need = f.scratch_elements;
   auto grow = [&](ScratchBuffer b, size_t n) { need[b] = std::max(need[b], n); };
   const std::vector<bool> pre = PreActivations(model, rules, f.explained_layers);
-  const std::vector<bool> nonneg = NonNegativeTensors(model);
+  f.nonneg = NonNegativeTensors(model);
+  const std::vector<bool>& nonneg = f.nonneg;
   for (size_t i = 0; i < f.explained_layers; ++i) {
     const LayerDesc& l = layers[i];
     const size_t out = model.tensors()[l.output].shape.elements();
@@ -227,7 +228,7 @@ Status BuildExplain(const Model& model, const std::vector<Rule>& rules,
   float* col = f.col_elements ? reinterpret_cast<float*>(s) : nullptr;
   state->logits = layers[f.explained_layers - 1].output;
 
-  const std::vector<bool> nonneg = NonNegativeTensors(model);
+  const std::vector<bool>& nonneg = f.nonneg;
   for (size_t i = 0; i < f.explained_layers; ++i) {
     const LayerDesc& l = layers[i];
     const Rule& r = rules[i];

@@ -33,6 +33,7 @@ enum ScratchBuffer { kS1, kS2, kQ, kQ2, kC1, kC2, kAp, kAn, kScratchBuffers };
 
 struct ExplainFootprint {
   size_t explained_layers = 0;
+  std::vector<bool> nonneg;        // per tensor: proven >= 0 for every input
   size_t table_bytes = 0;
   std::vector<size_t> pre_offset;  // per layer; SIZE_MAX if it has none
   size_t pre_bytes = 0;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ports/kernels.h"
+#include "runtime/xnn/convolution.h"
 #include "runtime/xnn/xnn_init.h"
 
 namespace lrp {
@@ -108,20 +109,17 @@ Status CreateTransposed(const RelevanceNode& n, const WeightKind* kinds, int hal
                        p.padding.right <= reach_w;
   const std::vector<float> t = TransposedWeights(n, kinds, halves, as_conv);
   if (as_conv) {
-    LRP_RETURN_IF_ERROR(FromXnn(
-        xnn_create_convolution2d_nhwc_f32(
-            static_cast<uint32_t>(reach_h - p.padding.top),
-            static_cast<uint32_t>(reach_w - p.padding.right),
-            static_cast<uint32_t>(reach_h - p.padding.bottom),
-            static_cast<uint32_t>(reach_w - p.padding.left),
-            static_cast<uint32_t>(p.kernel_h), static_cast<uint32_t>(p.kernel_w), 1, 1,
-            static_cast<uint32_t>(p.dilation_h), static_cast<uint32_t>(p.dilation_w),
-            static_cast<uint32_t>(groups), width, cin_g, width * groups, n.in_channels, t.data(),
-            nullptr, -kInf, kInf, 0, op),
-        "create transposed convolution"));
-    return FromXnn(
-        xnn_setup_convolution2d_nhwc_f32(*op, 1, out.dims[0], out.dims[1], s, c, pool),
-        "setup transposed convolution");
+    ConvolutionSpec spec;
+    spec.padding = {reach_h - p.padding.top, reach_w - p.padding.left,
+                    reach_h - p.padding.bottom, reach_w - p.padding.right};
+    spec.kernel_h = p.kernel_h;
+    spec.kernel_w = p.kernel_w;
+    spec.dilation_h = p.dilation_h;
+    spec.dilation_w = p.dilation_w;
+    spec.groups = groups;
+    spec.group_in = width;
+    spec.group_out = cin_g;
+    return CreateConvolution(spec, t.data(), nullptr, out.dims[0], out.dims[1], s, c, pool, op);
   }
   // A deconvolution uses the forward's kernel indexing; the adjustment adds
   // the rows/columns the forward's floor division dropped.
@@ -232,18 +230,8 @@ Status CreateConvForward(const RelevanceNode& n, WeightKind kind, const float* x
   for (size_t i = 0; i < w.size(); ++i) {
     w[i] = TransformWeight(n.layer->buffers.data[0][i], kind, n.gamma);
   }
-  LRP_RETURN_IF_ERROR(FromXnn(
-      xnn_create_convolution2d_nhwc_f32(
-          static_cast<uint32_t>(p.padding.top), static_cast<uint32_t>(p.padding.right),
-          static_cast<uint32_t>(p.padding.bottom), static_cast<uint32_t>(p.padding.left),
-          static_cast<uint32_t>(p.kernel_h), static_cast<uint32_t>(p.kernel_w),
-          static_cast<uint32_t>(p.stride_h), static_cast<uint32_t>(p.stride_w),
-          static_cast<uint32_t>(p.dilation_h), static_cast<uint32_t>(p.dilation_w),
-          static_cast<uint32_t>(p.groups), InPerGroup(n), OutPerGroup(n), n.in_channels,
-          n.out_channels, w.data(), nullptr, -kInf, kInf, 0, op),
-      "create modified convolution"));
-  return FromXnn(xnn_setup_convolution2d_nhwc_f32(*op, 1, in.dims[0], in.dims[1], x, y, pool),
-                 "setup modified convolution");
+  return CreateConvolution(ConvolutionOf(p, n.in_channels, n.out_channels), w.data(), nullptr,
+                           in.dims[0], in.dims[1], x, y, pool, op);
 }
 
 Status CreateConvTransposed(const RelevanceNode& n, WeightKind kind, const float* s, float* c,

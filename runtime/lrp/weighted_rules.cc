@@ -161,14 +161,13 @@ void FillPair(const RelevanceNode& n, const RelevanceScratch& sc, const float* x
   }
 }
 
-// Runs the pair for (x1, x2) on a+ (or a) and, for sign-unknown inputs, for
-// the swapped (x2, x1) on a-: the 4-term forms of Gamma and AlphaBeta.
+// Sign-unknown input: the pair for (x1, x2) on a+ and for the swapped
+// (x2, x1) on a-, the 4-term forms of Gamma and AlphaBeta.
 void PairTerms(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool_t pool,
                const float* x1, const float* x2, float* r_in) {
   FillPair(n, sc, x1, x2);
   TransposePair(n, sc, pool, x1, x2);
-  K().vmuladd(n.in_elements, n.nonneg_input ? n.a : sc.ap, sc.c1, r_in);
-  if (n.nonneg_input) return;
+  K().vmuladd(n.in_elements, sc.ap, sc.c1, r_in);
   FillPair(n, sc, x2, x1);
   TransposePair(n, sc, pool, x2, x1);
   K().vmuladd(n.in_elements, sc.an, sc.c1, r_in);
@@ -238,22 +237,18 @@ void RunGamma(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool_t 
   // into the two operators' inputs when the input is >= 0.
   const size_t channels = n.out_channels;
   const bool direct = IsConv(n) && n.nonneg_input;
+  float* x1 = direct ? sc.s1 : sc.q;
+  float* x2 = direct ? sc.s2 : sc.q2;
   // With the per-channel bias terms precomputed (PrepareWeighted), the loop
   // is branch-free and vectorizes: u = z + up + g q, v = (1+g) z + down - g q.
   const float* up = n.constant;
   const float* down = n.constant + channels;
   for (size_t base = 0; base < n.out_elements; base += channels) {
-    const float* z = n.z + base;
-    const float* q = sc.q + base;
-    const float* r = r_out + base;
-    float* x1 = (direct ? sc.s1 : sc.q) + base;
-    float* x2 = (direct ? sc.s2 : sc.q2) + base;
-    GammaQuotients(channels, z, q, r, up, down, g, eps, x1, x2);
+    GammaQuotients(channels, n.z + base, sc.q + base, r_out + base, up, down, g, eps, x1 + base,
+                   x2 + base);
   }
-  if (direct) {
-    TwoTerms(n, sc, pool, sc.s1, sc.s2, r_in);
-  } else if (n.nonneg_input) {
-    TwoTerms(n, sc, pool, sc.q, sc.q2, r_in);
+  if (n.nonneg_input) {
+    TwoTerms(n, sc, pool, x1, x2, r_in);
   } else {
     PairTerms(n, sc, pool, sc.q, sc.q2, r_in);
   }
