@@ -139,20 +139,19 @@ void RunLayerRule(const Model& model, const RelevanceNode& n, const RelevanceScr
     case LayerKind::kBatchNorm: {
       if (n.rule == RuleKind::kPass) break;
       // y = w x + (offset - mean w), w = scale / sqrt(var + eps), per channel.
-      const float* mean = l.buffers.data[0];
       const float* var = l.buffers.data[1];
       const float* scale = l.buffers.data[2];
-      (void)mean;
       const size_t c_count = n.in_channels;
-      for (size_t i = 0; i < count; ++i) {
-        const size_t c = i % c_count;
+      for (size_t c = 0; c < c_count; ++c) {
         const float w = scale[c] / std::sqrt(var[c] + p.epsilon);
-        if (gradient) {
-          r_in[0][i] += w * r_out[i];
-        } else {  // Epsilon on the per-channel affine map
-          const float y = n.y[i];
-          const float den = y >= 0.0f ? y + n.epsilon : y - n.epsilon;
-          r_in[0][i] += den == 0.0f ? 0.0f : w * n.a[i] * r_out[i] / den;
+        for (size_t i = c; i < count; i += c_count) {
+          if (gradient) {
+            r_in[0][i] += w * r_out[i];
+          } else {  // Epsilon on the per-channel affine map
+            const float y = n.y[i];
+            const float den = y >= 0.0f ? y + n.epsilon : y - n.epsilon;
+            r_in[0][i] += den == 0.0f ? 0.0f : w * n.a[i] * r_out[i] / den;
+          }
         }
       }
       return;
