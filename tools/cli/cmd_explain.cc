@@ -1,5 +1,6 @@
-// `lrp explain`: one forward pass and one relevance pass on a .npy input;
-// writes the input relevance (.npy) and/or a heatmap (.png).
+// `lrp explain`: one forward pass and one relevance pass on a .npy or image
+// input; writes the input relevance (.npy), a heatmap and/or an overlay
+// (.png).
 #include <climits>
 #include <cmath>
 #include <cstdio>
@@ -16,7 +17,9 @@
 #include "tools/cli/format.h"
 #include "tools/io/npy.h"
 #include "tools/io/npy_layout.h"
+#include "tools/io/preprocess.h"
 #include "tools/render/heatmap.h"
+#include "tools/render/overlay.h"
 
 namespace lrp {
 namespace cli {
@@ -25,21 +28,29 @@ namespace {
 constexpr char kName[] = "explain";
 
 constexpr char kUsageHead[] =
-    "usage: lrp explain --model MODEL --input X.npy --composite NAME\n"
+    "usage: lrp explain --model MODEL --input X.npy|IMAGE --composite NAME\n"
     "                   [--param KEY=VALUE ...] [--rule SEL=RULE[:K=V,...] ...]\n"
-    "                   [--target K|top1] [--init logit|one] [--threads N]\n"
-    "                   [--relevance R.npy] [--heatmap H.png]\n"
+    "                   [--target K|top1] [--init logit|one] [--threads N] [--top K]\n"
+    "                   [--relevance R.npy] [--heatmap H.png] [--overlay O.png]\n"
     "                   [--cmap NAME] [--scale N] [--keep-relevance] [--json]\n"
     "\n"
-    "Runs MODEL on the array in X.npy and explains one output with Layer-wise\n"
-    "Relevance Propagation: relevance starts at the target logit (the input of\n"
-    "a final softmax) and is propagated back to the input by the rules of the\n"
-    "composite. Writes the input relevance to R.npy (the input's shape and\n"
-    "layout, e.g. (1, C, H, W) for a model converted from ONNX) and/or a\n"
-    "heatmap to H.png (channels summed, symmetric colour scale, zero in the\n"
-    "middle of the colour map); at least one of the two is required.\n"
+    "Runs MODEL on the array in X.npy or on an image and explains one output\n"
+    "with Layer-wise Relevance Propagation: relevance starts at the target\n"
+    "logit (the input of a final softmax) and is propagated back to the input\n"
+    "by the rules of the composite. Writes the input relevance to R.npy (the\n"
+    "input's shape and layout, e.g. (1, C, H, W) for a model converted from\n"
+    "ONNX), a heatmap to H.png (channels summed, symmetric colour scale, zero\n"
+    "in the middle of the colour map) and/or an overlay to O.png (the heatmap\n"
+    "blended over the input picture in gray with opacity 0.85 |2t - 1|, t the\n"
+    "heatmap's normalized value: zero relevance shows the picture); at least\n"
+    "one of the three is required.\n"
     "\n"
-    "Prints the five highest scores, the explained target and its logit, the\n"
+    "An image input (PNG, JPEG, BMP, GIF, PSD, HDR, PIC, binary PGM/PPM, or\n"
+    "*.tga) is converted to the model's channels (gray <-> RGB, alpha\n"
+    "dropped), resized to its input size, scaled to [0, 1] and normalized\n"
+    "with the mean/std the model stores, (x / 255 - mean) / std.\n"
+    "\n"
+    "Prints the highest scores (--top K, default 5), the explained target and its logit, the\n"
     "composite, the relevance summed over the input and, in execution order,\n"
     "each layer's rule and the relevance summed over its output (the\n"
     "conservation report: with bias-free layers and small epsilon every sum\n"
@@ -47,19 +58,25 @@ constexpr char kUsageHead[] =
     "\n"
     "flags:\n"
     "  --model MODEL       the .lrpm file\n"
-    "  --input X.npy       the input array (float32 or float64, finite)\n";
+    "  --input FILE        the input: a .npy array (float32 or float64,\n"
+    "                      finite) or an image file\n";
 
 constexpr char kUsageTail[] =
     "  --target K|top1     the class to explain (default top1: the highest\n"
     "                      logit)\n"
+    "  --top K             how many of the highest scores to print (default 5)\n"
     "  --init logit|one    the relevance put on the target: its logit\n"
     "                      (default) or 1; the result scales by the logit\n"
     "  --threads N         worker threads (default 1)\n"
     "  --relevance R.npy   where to write the input relevance\n"
-    "  --heatmap H.png     where to write the heatmap (image inputs only)\n"
-    "  --cmap NAME         heatmap colours: bwr (default), coldnhot, seismic,\n"
-    "                      gray, wred, wblue, hot, cold, france\n"
-    "  --scale N           heatmap pixels per input pixel, 1 to 64 (default:\n"
+    "  --heatmap H.png     where to write the heatmap (models with an image\n"
+    "                      input [H, W, C])\n"
+    "  --overlay O.png     where to write the heatmap over the picture (image\n"
+    "                      files as --input only)\n"
+    "  --cmap NAME         heatmap and overlay colours: bwr (default),\n"
+    "                      coldnhot, seismic, gray, wred, wblue, hot, cold,\n"
+    "                      france\n"
+    "  --scale N           output pixels per input pixel, 1 to 64 (default:\n"
     "                      the smallest N giving at least 224 pixels on the\n"
     "                      long side)\n"
     "  --keep-relevance    keep every tensor's relevance (more arena) and\n"
@@ -73,10 +90,12 @@ constexpr FlagSpec kFlags[] = {
     kParamFlag,
     kRuleFlag,
     {"--target", nullptr, true},
+    {"--top", nullptr, true},
     {"--init", nullptr, true},
     {"--threads", nullptr, true},
     {"--relevance", nullptr, true},
     {"--heatmap", nullptr, true},
+    {"--overlay", nullptr, true},
     {"--cmap", nullptr, true},
     {"--scale", nullptr, true},
     {"--keep-relevance", nullptr, false},
@@ -85,11 +104,12 @@ constexpr FlagSpec kFlags[] = {
 
 // The command line, validated as far as it can be without the model.
 struct Request {
-  std::string model_path, input_path, relevance_path, heatmap_path;
+  std::string model_path, input_path, relevance_path, heatmap_path, overlay_path;
   Composite composite;
   int target = -1;  // -1: top1
   ExplainInit init = ExplainInit::kLogit;
   int threads = 1;
+  int64_t top = 0;
   render::HeatmapOptions heatmap;
   bool keep_relevance = false;
   bool json = false;
@@ -116,10 +136,13 @@ Status ParseRequest(const ParsedArgs& args, Request* req) {
   LRP_RETURN_IF_ERROR(args.Required("--composite", &composite));
   LRP_RETURN_IF_ERROR(ReadCompositeFlags(args, composite, &req->composite));
   LRP_RETURN_IF_ERROR(ThreadsFlag(args, &req->threads));
+  LRP_RETURN_IF_ERROR(args.Int("--top", 1, kMaxTopK, static_cast<int64_t>(kTopK), &req->top));
   LRP_RETURN_IF_ERROR(Optional(args, "--relevance", &req->relevance_path));
   LRP_RETURN_IF_ERROR(Optional(args, "--heatmap", &req->heatmap_path));
-  if (req->relevance_path.empty() && req->heatmap_path.empty()) {
-    return Usage("nothing to write: give --relevance R.npy and/or --heatmap H.png");
+  LRP_RETURN_IF_ERROR(Optional(args, "--overlay", &req->overlay_path));
+  if (req->relevance_path.empty() && req->heatmap_path.empty() && req->overlay_path.empty()) {
+    return Usage(
+        "nothing to write: give --relevance R.npy, --heatmap H.png and/or --overlay O.png");
   }
 
   const std::string target = args.Value("--target", "top1");
@@ -137,10 +160,10 @@ Status ParseRequest(const ParsedArgs& args, Request* req) {
     return Usage("--init: expected logit or one, got '" + init + "'");
   }
 
-  // The rendering flags only mean something with a heatmap to render.
+  // The rendering flags only mean something with a picture to render.
   for (const char* flag : {"--cmap", "--scale"}) {
-    if (args.Has(flag) && req->heatmap_path.empty()) {
-      return Usage(std::string(flag) + " needs --heatmap");
+    if (args.Has(flag) && req->heatmap_path.empty() && req->overlay_path.empty()) {
+      return Usage(std::string(flag) + " needs --heatmap or --overlay");
     }
   }
   const std::string cmap = args.Value("--cmap", "bwr");
@@ -155,17 +178,16 @@ Status ParseRequest(const ParsedArgs& args, Request* req) {
   return Status::Ok();
 }
 
-// The input array in the runtime layout; every value finite (the message
-// names the element in the file's own order, which the user can look up).
-Status ReadInput(const std::string& path, const Model& model, io::NpyArray* array,
-                 std::vector<float>* nhwc) {
-  LRP_RETURN_IF_ERROR(io::ReadNpy(path, array));
-  Status s = io::ToRuntimeLayout(*array, model, nhwc);
-  if (!s.ok()) return Status(s.code(), path + ": " + s.message());
-  for (size_t i = 0; i < array->data.size(); ++i) {
-    if (!std::isfinite(array->data[i])) {
+// The input (array or image) in the runtime layout; every value finite (for
+// an array the message names the element in the file's own order, which the
+// user can look up).
+Status ReadInput(const std::string& path, const Model& model, io::ModelInput* input) {
+  LRP_RETURN_IF_ERROR(io::ReadModelInput(path, model, input));
+  const std::vector<float>& values = input->is_image ? input->nhwc : input->array.data;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!std::isfinite(values[i])) {
       return Status(StatusCode::kInvalidArgument, path + ": element " + std::to_string(i) + " is " +
-                                                      FormatFloat(array->data[i]) +
+                                                      FormatFloat(values[i]) +
                                                       "; the input must be finite");
     }
   }
@@ -184,18 +206,28 @@ Status CheckRelevance(const Session& session) {
                                            " input relevance values are NaN or infinite");
 }
 
-Status WriteHeatmap(const Request& req, const Session& session, ExplainReport* report) {
+// Renders the heatmap once and writes it and/or the overlay built on it.
+Status WritePictures(const Request& req, const Session& session, const io::ModelInput& input,
+                     ExplainReport* report) {
   const Shape& shape = session.model().input_shape();
   const size_t h = shape.dims[0], w = shape.dims[1], c = shape.dims[2];
+  const std::vector<double> map = render::SumChannels(session.relevance(), h, w, c);
   render::RgbImage image;
-  LRP_RETURN_IF_ERROR(render::RenderHeatmap(render::SumChannels(session.relevance(), h, w, c), h, w,
-                                            req.heatmap, &image));
-  LRP_RETURN_IF_ERROR(render::WritePng(req.heatmap_path, image));
-  report->heatmap_path = req.heatmap_path;
+  LRP_RETURN_IF_ERROR(render::RenderHeatmap(map, h, w, req.heatmap, &image));
   report->heatmap_width = image.width;
   report->heatmap_height = image.height;
   report->heatmap_scale = static_cast<int>(image.width / w);
   report->cmap = req.heatmap.cmap;
+  if (!req.heatmap_path.empty()) {
+    LRP_RETURN_IF_ERROR(render::WritePng(req.heatmap_path, image));
+    report->heatmap_path = req.heatmap_path;
+  }
+  if (!req.overlay_path.empty()) {
+    render::RgbImage overlay;
+    LRP_RETURN_IF_ERROR(render::RenderOverlay(input.fitted, map, image, &overlay));
+    LRP_RETURN_IF_ERROR(render::WritePng(req.overlay_path, overlay));
+    report->overlay_path = req.overlay_path;
+  }
   return Status::Ok();
 }
 
@@ -219,10 +251,15 @@ int Run(const std::vector<std::string>& argv) {
                           "--heatmap needs an image input [H, W, C]; this model's input is " +
                               model.input_shape().ToString()));
   }
-  io::NpyArray input;
-  std::vector<float> nhwc;
-  s = ReadInput(req.input_path, model, &input, &nhwc);
+  io::ModelInput input;
+  s = ReadInput(req.input_path, model, &input);
   if (!s.ok()) return Failure(kName, s);
+  // Only an image file gives a picture to draw on.
+  if (!req.overlay_path.empty() && !input.is_image) {
+    return Failure(kName, Status(StatusCode::kInvalidArgument,
+                                 "--overlay needs an image file as --input (PNG, JPEG, ...); " +
+                                     req.input_path + " is a .npy array"));
+  }
 
   SessionOptions options;
   options.mode = Mode::kExplain;
@@ -232,7 +269,7 @@ int Run(const std::vector<std::string>& argv) {
   std::unique_ptr<Session> session;
   s = Session::Create(model, options, &session);
   if (!s.ok()) return Failure(kName, s);
-  s = session->Forward(nhwc.data(), nhwc.size());
+  s = session->Forward(input.nhwc.data(), input.nhwc.size());
   if (s.ok()) s = session->Explain(req.target, req.init);
   if (s.ok()) s = CheckRelevance(*session);
   if (!s.ok()) return Failure(kName, s);
@@ -240,12 +277,21 @@ int Run(const std::vector<std::string>& argv) {
   ExplainReport report;
   report.model_path = req.model_path;
   report.input_path = req.input_path;
-  report.input_shape = input.shape;
+  if (input.is_image) {
+    report.input_shape = io::SourceShape(model.input_shape(), model.input_desc().source_layout);
+    report.input_image = true;
+    report.image_width = input.image_width;
+    report.image_height = input.image_height;
+    report.image_channels = input.image_channels;
+  } else {
+    report.input_shape = input.array.shape;
+  }
   report.composite = req.composite;
   report.rule_flags = args.Values("--rule");
   report.init = req.init;
   report.top1 = req.target < 0;
   report.threads = req.threads;
+  report.top_k = static_cast<size_t>(req.top);
   if (!req.relevance_path.empty()) {
     io::NpyArray relevance;
     io::FromRuntimeLayout(session->relevance(), model.input_shape(),
@@ -255,8 +301,8 @@ int Run(const std::vector<std::string>& argv) {
     report.relevance_path = req.relevance_path;
     report.relevance_shape = relevance.shape;
   }
-  if (!req.heatmap_path.empty()) {
-    s = WriteHeatmap(req, *session, &report);
+  if (!req.heatmap_path.empty() || !req.overlay_path.empty()) {
+    s = WritePictures(req, *session, input, &report);
     if (!s.ok()) return Failure(kName, s);
   }
   if (req.json) {
@@ -273,8 +319,8 @@ const Command& ExplainCommand() {
   // Built once, never destroyed; the composite flags' help is shared.
   static const std::string* usage =
       new std::string(std::string(kUsageHead) + kCompositeFlagsHelp + kUsageTail);
-  static const Command command = {kName, "explain a prediction: relevance .npy and heatmap .png",
-                                  usage->c_str(), Run};
+  static const Command command = {
+      kName, "explain a prediction: relevance .npy, heatmap and overlay .png", usage->c_str(), Run};
   return command;
 }
 

@@ -32,6 +32,10 @@ const Command& RunCommand();
 const Command& ExplainCommand();
 const Command& ZooCommand();
 const Command& BenchCommand();
+const Command& EvalAccuracyCommand();
+#ifdef LRP_WITH_ONNX
+const Command& ConvertCommand();
+#endif
 
 // Print "lrp <command>: <message>" on stderr and return the exit code.
 int UsageError(const char* command, const std::string& message);

@@ -53,6 +53,24 @@ bool MaxAbs(const Session& session, uint32_t tensor, double* out) {
   return true;
 }
 
+// "56x56 RGB image -> (1, 1, 28, 28)" for an image input, the shape
+// otherwise.
+std::string InputText(const ExplainReport& report) {
+  const std::string shape = io::NpyShapeString(report.input_shape);
+  if (!report.input_image) return shape;
+  static const char* const kChannels[] = {"", "gray", "gray+alpha", "RGB", "RGBA"};
+  const int c = report.image_channels;
+  return std::to_string(report.image_width) + "x" + std::to_string(report.image_height) + " " +
+         (c >= 1 && c <= 4 ? kChannels[c] : "?") + " image -> " + shape;
+}
+
+// "224x224 (scale 8, cmap bwr)": how the heatmap and overlay were drawn.
+std::string PictureText(const ExplainReport& report) {
+  return std::to_string(report.heatmap_width) + "x" + std::to_string(report.heatmap_height) +
+         " (scale " + std::to_string(report.heatmap_scale) + ", cmap " +
+         render::ColormapName(report.cmap) + ")";
+}
+
 // "-" for tensors the relevance pass did not reach (sum NaN).
 std::string Sum(double s) { return std::isnan(s) ? "-" : FormatDouble(s); }
 
@@ -66,10 +84,10 @@ void PrintExplainText(const ExplainReport& report, const Session& session) {
 
   PrintTable(
       {{"model", Printable(report.model_path)},
-       {"input", Printable(report.input_path) + " " + io::NpyShapeString(report.input_shape)}},
+       {"input", Printable(report.input_path) + " " + InputText(report)}},
       "", kKeyWidth);
   if (model.output_shape().rank == 1) {
-    PrintTopK(model, session.output(), session.output_size());
+    PrintTopK(model, session.output(), session.output_size(), report.top_k);
   }
   std::string target = "class " + std::to_string(f.target);
   if (!f.label.empty()) target += " '" + Printable(f.label) + "'";
@@ -90,11 +108,10 @@ void PrintExplainText(const ExplainReport& report, const Session& session) {
                                      io::NpyShapeString(report.relevance_shape)});
   }
   if (!report.heatmap_path.empty()) {
-    head.push_back({"heatmap", Printable(report.heatmap_path) + " " +
-                                   std::to_string(report.heatmap_width) + "x" +
-                                   std::to_string(report.heatmap_height) + " (scale " +
-                                   std::to_string(report.heatmap_scale) + ", cmap " +
-                                   render::ColormapName(report.cmap) + ")"});
+    head.push_back({"heatmap", Printable(report.heatmap_path) + " " + PictureText(report)});
+  }
+  if (!report.overlay_path.empty()) {
+    head.push_back({"overlay", Printable(report.overlay_path) + " " + PictureText(report)});
   }
   head.push_back({"arena", FormatBytes(session.arena_report().total) +
                                (keep ? " (every tensor's relevance kept)" : "")});
@@ -134,6 +151,16 @@ void PrintExplainJson(const ExplainReport& report, const Session& session) {
   json.Member("model", report.model_path);
   json.Member("input", report.input_path);
   json.MemberInts("input_shape", report.input_shape);
+  json.Key("input_image");
+  if (!report.input_image) {
+    json.Null();
+  } else {
+    json.BeginObject();
+    json.MemberInt("width", report.image_width);
+    json.MemberInt("height", report.image_height);
+    json.MemberInt("channels", report.image_channels);
+    json.EndObject();
+  }
   json.MemberInt("threads", report.threads);
 
   json.Key("composite");
@@ -152,7 +179,7 @@ void PrintExplainJson(const ExplainReport& report, const Session& session) {
   if (model.output_shape().rank == 1) {
     json.Key("top");
     json.BeginArray();
-    for (size_t c : TopK(session.output(), session.output_size())) {
+    for (size_t c : TopK(session.output(), session.output_size(), report.top_k)) {
       json.BeginObject();
       json.MemberUInt("class", c);
       json.MemberDouble("score", session.output()[c]);
@@ -186,6 +213,18 @@ void PrintExplainJson(const ExplainReport& report, const Session& session) {
   } else {
     json.BeginObject();
     json.Member("path", report.heatmap_path);
+    json.MemberUInt("width", report.heatmap_width);
+    json.MemberUInt("height", report.heatmap_height);
+    json.MemberInt("scale", report.heatmap_scale);
+    json.Member("cmap", render::ColormapName(report.cmap));
+    json.EndObject();
+  }
+  json.Key("overlay");
+  if (report.overlay_path.empty()) {
+    json.Null();
+  } else {
+    json.BeginObject();
+    json.Member("path", report.overlay_path);
     json.MemberUInt("width", report.heatmap_width);
     json.MemberUInt("height", report.heatmap_height);
     json.MemberInt("scale", report.heatmap_scale);

@@ -14,7 +14,11 @@ namespace {
 
 const std::vector<const Command*>& Commands() {
   static const std::vector<const Command*> commands = {
-      &InfoCommand(), &RunCommand(), &ExplainCommand(), &ZooCommand(), &BenchCommand()};
+#ifdef LRP_WITH_ONNX
+      &ConvertCommand(),
+#endif
+      &InfoCommand(), &RunCommand(), &ExplainCommand(), &ZooCommand(), &BenchCommand(),
+      &EvalAccuracyCommand()};
   return commands;
 }
 
@@ -34,9 +38,9 @@ void PrintUsage(std::FILE* out) {
                "\n"
                "commands:\n");
   for (const Command* c : Commands()) {
-    std::fprintf(out, "  %s%s\n", PadRight(c->name, 10).c_str(), c->summary);
+    std::fprintf(out, "  %s%s\n", PadRight(c->name, 15).c_str(), c->summary);
   }
-  std::fprintf(out, "  %s%s\n", PadRight("help", 10).c_str(), "show help for a command");
+  std::fprintf(out, "  %s%s\n", PadRight("help", 15).c_str(), "show help for a command");
   std::fprintf(out, "\nRun 'lrp COMMAND --help' for a command's arguments.\n");
 }
 

@@ -21,8 +21,8 @@ std::vector<size_t> TopK(const float* scores, size_t count, size_t k) {
   return order;
 }
 
-void PrintTopK(const Model& model, const float* scores, size_t count) {
-  const std::vector<size_t> top = TopK(scores, count);
+void PrintTopK(const Model& model, const float* scores, size_t count, size_t k) {
+  const std::vector<size_t> top = TopK(scores, count, k);
   const std::vector<std::string>& labels = model.labels();
   std::printf("top %zu of %zu:\n", top.size(), count);
   for (size_t r = 0; r < top.size(); ++r) {

@@ -3,6 +3,7 @@
 #define LRP_TOOLS_CLI_TOP_K_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "lrp/model.h"
@@ -18,7 +19,11 @@ std::vector<size_t> TopK(const float* scores, size_t count, size_t k = kTopK);
 
 // "top 5 of 10:" and one line per class: rank, index, score, label (if the
 // model has labels).
-void PrintTopK(const Model& model, const float* scores, size_t count);
+void PrintTopK(const Model& model, const float* scores, size_t count, size_t k = kTopK);
+
+// The `--top K` flag of run and explain: 1 to kMaxTopK, default kTopK.
+constexpr int64_t kMaxTopK = 1000;
+
 
 }  // namespace cli
 }  // namespace lrp

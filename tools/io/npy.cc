@@ -1,5 +1,7 @@
 #include "tools/io/npy.h"
 
+#include "tools/io/file.h"
+
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -292,14 +294,6 @@ void DecodeData(const Header& h, const uint8_t* data, std::vector<float>* out) {
   }
 }
 
-struct FileCloser {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
-using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
-
-Status IoError(const std::string& path, const std::string& what) {
-  return Status(StatusCode::kIoError, path + ": " + what);
-}
 
 // Prefixes a parse error with the file it came from.
 Status InFile(const std::string& path, const Status& s) {
@@ -354,14 +348,10 @@ Status ParseNpy(const uint8_t* bytes, size_t size, NpyArray* out) {
 }
 
 Status ReadNpy(const std::string& path, NpyArray* out) {
-  FilePtr f(std::fopen(path.c_str(), "rb"));
-  if (!f) return IoError(path, std::string("cannot open: ") + std::strerror(errno));
-  struct stat st;
-  if (fstat(fileno(f.get()), &st) != 0) {
-    return IoError(path, std::string("cannot stat: ") + std::strerror(errno));
-  }
-  if (!S_ISREG(st.st_mode)) return IoError(path, "not a regular file");
-  size_t file_size = static_cast<size_t>(st.st_size);
+  FilePtr f;
+  uint64_t size = 0;
+  LRP_RETURN_IF_ERROR(OpenRegularFile(path, &f, &size));
+  size_t file_size = static_cast<size_t>(size);
 
   // Preamble and header first, so a lying header is caught before the
   // data buffer is sized.

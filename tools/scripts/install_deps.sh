@@ -8,6 +8,8 @@ packages=(
   libxnnpack-dev libpthreadpool-dev libcpuinfo-dev
   libflatbuffers-dev flatbuffers-compiler
   libstb-dev libgtest-dev libbenchmark-dev
+  libonnx-dev libprotobuf-dev protobuf-compiler zlib1g-dev
+  libonnx-testdata dataset-fashion-mnist
 )
 # Extra groups, requested by name: `install_deps.sh fuzz`.
 for group in "$@"; do
