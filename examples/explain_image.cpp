@@ -2,8 +2,8 @@
 // (PNG, JPEG, BMP, PGM/PPM, ...), prints the top-3 classes and writes the
 // relevance of the top one as heatmap.png and overlay.png.
 //
-//   lrp zoo small-cnn -o cnn.lrpm
-//   lrp_example_explain_image cnn.lrpm picture.png
+//   lrp_example_explain_image examples/models/fashion_mnist_cnn.lrpm
+//       examples/images/fashion_mnist_test_0_ankle_boot.png   (one line)
 //
 // Besides the runtime (lrp/lrp.h) it uses the host helpers of tools/: image
 // decoding and preprocessing (tools/io) and heatmap rendering
