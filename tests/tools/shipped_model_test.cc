@@ -1,6 +1,6 @@
-// The example model and images shipped in examples/: the committed .lrpm is
-// exactly what `lrp convert` makes of the committed ONNX file, and it
-// classifies every shipped image as the class in its file name.
+// The example models and images shipped in examples/: each committed .lrpm
+// is exactly what `lrp convert` makes of the committed ONNX file, and each
+// model classifies every shipped image as the class in its file name.
 #include <gtest/gtest.h>
 
 #include <cctype>
@@ -45,25 +45,32 @@ std::vector<std::string> ShippedPngs() {
   return names;
 }
 
+// The shipped models: the main example and its LRN variant.
+const char* const kShipped[] = {"fashion_mnist_cnn", "fashion_mnist_lrn"};
+
 #ifdef LRP_WITH_ONNX  // builds without the importer have no `lrp convert`
-TEST(ShippedModelTest, CommittedModelIsTheConversionOfTheCommittedOnnx) {
-  // The same command as tools/train/README.md documents.
-  const std::string out = cli_test::Tmp("fashion_mnist_cnn.lrpm");
-  const cli_test::CliResult r = cli_test::Lrp(
-      "convert " + cli_test::Quote(kModels + "fashion_mnist_cnn.onnx") + " -o " +
-      cli_test::Quote(out) + " --input-range 0 1 --mean 0.2860 --std 0.3530 --labels " +
-      cli_test::Quote(kModels + "fashion_mnist_labels.txt"));
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const std::string fresh = cli_test::ReadFile(out);
-  const std::string committed = cli_test::ReadFile(kModels + "fashion_mnist_cnn.lrpm");
-  ASSERT_FALSE(committed.empty());
-  EXPECT_TRUE(fresh == committed) << "re-run the conversion in tools/train/README.md";
+TEST(ShippedModelTest, CommittedModelsAreTheConversionOfTheCommittedOnnx) {
+  for (const std::string name : kShipped) {
+    // The same command as tools/train/README.md documents.
+    const std::string out = cli_test::Tmp(name + ".lrpm");
+    const cli_test::CliResult r = cli_test::Lrp(
+        "convert " + cli_test::Quote(kModels + name + ".onnx") + " -o " + cli_test::Quote(out) +
+        " --input-range 0 1 --mean 0.2860 --std 0.3530 --labels " +
+        cli_test::Quote(kModels + "fashion_mnist_labels.txt"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string fresh = cli_test::ReadFile(out);
+    const std::string committed = cli_test::ReadFile(kModels + name + ".lrpm");
+    ASSERT_FALSE(committed.empty()) << name;
+    EXPECT_TRUE(fresh == committed) << name << ": re-run the conversion in tools/train/README.md";
+  }
 }
 #endif
 
-TEST(ShippedModelTest, EveryShippedImageIsClassifiedAsItsName) {
+class ShippedImagesTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ShippedImagesTest, EveryShippedImageIsClassifiedAsItsName) {
   Model model;
-  ASSERT_TRUE(Model::Load(kModels + "fashion_mnist_cnn.lrpm", &model).ok());
+  ASSERT_TRUE(Model::Load(kModels + GetParam() + ".lrpm", &model).ok());
   ASSERT_EQ(model.labels().size(), 10u);
   SessionOptions options;
   std::unique_ptr<Session> session;
@@ -85,6 +92,8 @@ TEST(ShippedModelTest, EveryShippedImageIsClassifiedAsItsName) {
     EXPECT_EQ(Key(model.labels()[top]), Key(stem.substr(cls + 1))) << name;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Models, ShippedImagesTest, ::testing::ValuesIn(kShipped));
 
 }  // namespace
 }  // namespace lrp
