@@ -72,7 +72,9 @@ io::NpyArray ReadRelevance(const std::string& path) {
 bool Exists(const std::string& path) { return std::ifstream(path).good(); }
 
 double MaxAbs(const std::vector<float>& v) {
-  double m = 0;
+  // In float: GCC 12's aarch64 vectorizer crashes on a widening fmax
+  // reduction at -O3 (tools/cli/explain_report.cc, MaxAbs).
+  float m = 0;
   for (float x : v) m = std::fmax(m, std::fabs(x));
   return m;
 }

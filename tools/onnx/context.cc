@@ -113,6 +113,14 @@ Status Context::Init(const std::vector<std::string>& spatial_ops) {
       done_.insert(i);
       continue;
     }
+    // An Identity of a constant (exporters write them for shared weights)
+    // is that constant, known before any layer that folds it needs it.
+    if (n.op_type() == "Identity" && n.input_size() == 1 && n.output_size() == 1 &&
+        constants_.count(n.input(0))) {
+      constants_[n.output(0)] = constants_[n.input(0)];
+      done_.insert(i);
+      continue;
+    }
     for (const std::string& in : n.input()) {
       if (!in.empty()) consumers_[in].push_back(i);
     }

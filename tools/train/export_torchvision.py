@@ -47,6 +47,7 @@ import torchvision
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import onnx_numpy  # noqa: E402
 
 DEFAULT_MODELS = "resnet18,vgg11,mobilenet_v2"

@@ -11,7 +11,7 @@
             nodes kept); the output is the logits.
 --arch lrn  AlexNet-style: conv5x5(1->32)-ReLU-LRN-maxpool2,
             conv5x5(32->64)-ReLU-LRN-maxpool2, flatten, Linear(3136->128)-ReLU,
-            Linear(128->10), LRN(size=5, alpha=1e-4, beta=0.75, k=2).
+            Linear(128->10); both LRNs size=5, alpha=1e-4, beta=0.75, k=2.
             Writes fashion_mnist_lrn.onnx, which ends in a Softmax.
 
 Inputs are the pixels scaled to [0, 1] and normalized, x' = (x - 0.2860) / 0.3530
@@ -43,6 +43,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import onnx_numpy  # noqa: E402
 
 MEAN, STD = 0.2860, 0.3530
