@@ -108,7 +108,9 @@ void FillReport(const Blueprint& bp, size_t xnnpack_used, ArenaReport* r) {
   r->activations = bp.plan.activation_bytes + (bp.scratch - bp.pre);
   r->relevance = bp.plan.relevance_bytes + (bp.xnnpack - bp.scratch);
   r->activation_bytes_unplanned = bp.plan.unplanned_bytes;
-  r->total = Align(bp.xnnpack + xnnpack_used);
+  // Not rounded up: the last XNNPACK block need not end on 64 bytes (its
+  // blocks are 16-byte aligned on ARM), and total is the exact minimum.
+  r->total = bp.xnnpack + xnnpack_used;
   r->operators = r->total - r->activations - r->relevance;
 }
 

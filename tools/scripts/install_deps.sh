@@ -11,11 +11,13 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler zlib1g-dev
   libonnx-testdata dataset-fashion-mnist
 )
-# Extra groups, requested by name: `install_deps.sh fuzz`.
+# Extra groups, requested by name: `install_deps.sh fuzz`. `cross`: the
+# Raspberry Pi cross compilers and qemu (toolchains/README.md).
 for group in "$@"; do
   case "$group" in
     fuzz) packages+=(clang libclang-rt-14-dev) ;;
-    *) echo "install_deps.sh: unknown group '$group' (known: fuzz)" >&2; exit 2 ;;
+    cross) packages+=(g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user) ;;
+    *) echo "install_deps.sh: unknown group '$group' (known: fuzz, cross)" >&2; exit 2 ;;
   esac
 done
 

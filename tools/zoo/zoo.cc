@@ -21,8 +21,10 @@ namespace {
 // The same seed must give the same model bytes on every platform, so neither
 // <random>'s distributions (their algorithms are unspecified) nor libm's log
 // (not correctly rounded everywhere) are used. Everything below is integer
-// arithmetic or single IEEE-754 double operations, one per statement, so no
-// compiler can contract a pair of them into an FMA with a different rounding.
+// arithmetic or single IEEE-754 double operations, and this file is compiled
+// with -ffp-contract=off (tools/CMakeLists.txt): GCC contracts a product and
+// a sum into an FMA across statements by default in C++, on every target
+// with FMA (aarch64 and armhf here), and then draws other numbers.
 // ---------------------------------------------------------------------------
 
 // log(x) for x > 0: exact range reduction to m in [sqrt(1/2), sqrt(2)), then
@@ -129,15 +131,21 @@ class Net {
     const int32_t group_in = groups > 0 ? channels(in) / groups : 0;
     const size_t fan_in = static_cast<size_t>(kernel) * kernel * group_in;
     const size_t count = static_cast<size_t>(out_channels) * fan_in;
-    return b_->Conv2D(name, in, p, HeNormal(count, fan_in), Bias(out_channels));
+    // Drawn in this order, bias first, on every platform: as arguments of
+    // one call the order would be the compiler's (GCC draws right to left on
+    // x86-64, left to right on ARM, which gave ARM builds other models).
+    std::vector<float> bias = Bias(out_channels);
+    std::vector<float> weights = HeNormal(count, fan_in);
+    return b_->Conv2D(name, in, p, std::move(weights), std::move(bias));
   }
 
   uint32_t Dense(const std::string& name, uint32_t in, int32_t out_features,
                  Activation act) {
     const size_t fan_in = b_->shape(in).elements();
     const size_t count = static_cast<size_t>(out_features) * fan_in;
-    return b_->Dense(name, in, out_features, HeNormal(count, fan_in),
-                     Bias(out_features), act);
+    std::vector<float> bias = Bias(out_features);  // first, as in Conv
+    std::vector<float> weights = HeNormal(count, fan_in);
+    return b_->Dense(name, in, out_features, std::move(weights), std::move(bias), act);
   }
 
   uint32_t MaxPool(const std::string& name, uint32_t in, int32_t kernel,
