@@ -11,35 +11,12 @@
 # build-sysroot/arm-linux-gnueabihf in the source tree); LRP_QEMU_CPU, the
 # CPU qemu models when CTest runs the tests (default cortex-a7, the Pi 2's:
 # ARMv7-A with NEON and VFPv4, the oldest CPU these flags allow).
-set(CMAKE_SYSTEM_NAME Linux)
 # ports/CMakeLists.txt compiles the armv7 NEON kernels for "arm|armv7*".
 set(CMAKE_SYSTEM_PROCESSOR armv7l)
 set(LRP_TARGET_TRIPLE arm-linux-gnueabihf)
-
-# The toolchain file is read again for every try_compile project; the
-# variables below travel there through the environment and this list.
-list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES LRP_SYSROOT LRP_QEMU_CPU)
-if(NOT LRP_SYSROOT)
-  if(DEFINED ENV{LRP_SYSROOT})
-    set(LRP_SYSROOT "$ENV{LRP_SYSROOT}")
-  else()
-    set(LRP_SYSROOT "${CMAKE_CURRENT_LIST_DIR}/../build-sysroot/${LRP_TARGET_TRIPLE}")
-  endif()
-endif()
-get_filename_component(LRP_SYSROOT "${LRP_SYSROOT}" ABSOLUTE)
-set(LRP_SYSROOT "${LRP_SYSROOT}" CACHE PATH "Sysroot of the ${LRP_TARGET_TRIPLE} build")
-if(NOT EXISTS "${LRP_SYSROOT}/usr/include/${LRP_TARGET_TRIPLE}")
-  message(FATAL_ERROR "No ${LRP_TARGET_TRIPLE} sysroot at ${LRP_SYSROOT}: run "
-                      "tools/scripts/make_sysroot.sh armhf (or set LRP_SYSROOT)")
-endif()
-if(NOT LRP_QEMU_CPU)
-  set(LRP_QEMU_CPU cortex-a7)
-endif()
-set(LRP_QEMU_CPU "${LRP_QEMU_CPU}" CACHE STRING "CPU that qemu-arm models for the tests")
-
-set(CMAKE_C_COMPILER ${LRP_TARGET_TRIPLE}-gcc)
-set(CMAKE_CXX_COMPILER ${LRP_TARGET_TRIPLE}-g++)
-set(CMAKE_SYSROOT "${LRP_SYSROOT}")
+set(LRP_DEBIAN_ARCH armhf)
+set(LRP_QEMU_PROGRAM qemu-arm)
+set(LRP_QEMU_DEFAULT_CPU cortex-a7)
 
 # ARMv7-A with NEON and VFPv4 (fused multiply-add), hard-float ABI: every
 # Pi from the Pi 2 on (Cortex-A7/A53/A72/A76 in AArch32 state). Debian's
@@ -50,27 +27,11 @@ set(CMAKE_SYSROOT "${LRP_SYSROOT}")
 # the scalar ones. GCC does not auto-vectorize float code with NEON here
 # (NEON flushes subnormals, which IEEE arithmetic forbids), so scalar float
 # code stays on VFP and rounds as on every other target.
-set(CMAKE_C_FLAGS_INIT "-march=armv7-a -mfpu=neon-vfpv4 -mfloat-abi=hard")
-set(CMAKE_CXX_FLAGS_INIT "-march=armv7-a -mfpu=neon-vfpv4 -mfloat-abi=hard")
+#
+# -D_FILE_OFFSET_BITS=64: 64-bit off_t, ino_t and directory offsets. Under
+# qemu-arm on a 64-bit host, ext4 hands out 64-bit directory cookies, and a
+# 32-bit readdir() then fails with EOVERFLOW (a real Pi's kernel gives a
+# 32-bit process 32-bit cookies); files over 2 GiB need it anyway.
+set(LRP_TARGET_FLAGS "-march=armv7-a -mfpu=neon-vfpv4 -mfloat-abi=hard -D_FILE_OFFSET_BITS=64")
 
-# Headers, libraries and CMake packages from the sysroot only; programs
-# (flatc for the schema header, pkg-config) from the host.
-set(CMAKE_FIND_ROOT_PATH "${LRP_SYSROOT}")
-set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
-set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
-set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
-set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
-
-# pkg-config reads the target's .pc files and prefixes their paths with the
-# sysroot. FindPkgConfig passes the environment on to pkg-config.
-set(ENV{PKG_CONFIG_DIR} "")
-set(ENV{PKG_CONFIG_PATH} "")
-set(ENV{PKG_CONFIG_LIBDIR}
-    "${LRP_SYSROOT}/usr/lib/${LRP_TARGET_TRIPLE}/pkgconfig:${LRP_SYSROOT}/usr/lib/pkgconfig:${LRP_SYSROOT}/usr/share/pkgconfig")
-set(ENV{PKG_CONFIG_SYSROOT_DIR} "${LRP_SYSROOT}")
-
-# CTest (and gtest_discover_tests at build time) run the target's binaries
-# under user-mode qemu, which loads the dynamic linker and libraries from
-# the sysroot.
-find_program(LRP_QEMU qemu-arm REQUIRED NO_CMAKE_FIND_ROOT_PATH)
-set(CMAKE_CROSSCOMPILING_EMULATOR "${LRP_QEMU};-cpu;${LRP_QEMU_CPU};-L;${LRP_SYSROOT}")
+include(${CMAKE_CURRENT_LIST_DIR}/debian_cross.cmake)

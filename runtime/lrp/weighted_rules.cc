@@ -173,7 +173,18 @@ void PairTerms(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool_t
   K().vmuladd(n.in_elements, sc.an, sc.c1, r_in);
 }
 
-// a >= 0: R += a * (B(V1, x1) + B(V2, x2)).
+bool AllZero(size_t count, const float* x) {
+  for (size_t i = 0; i < count; ++i) {
+    if (x[i] != 0.0f) return false;
+  }
+  return true;
+}
+
+// a >= 0: R += a * (B(V1, x1) + B(V2, x2)). A transposed product of an
+// all-zero operand adds exactly zero and is skipped. That is the usual case
+// for Gamma's x2: outputs with z < 0 feed a ReLU whose zero output receives
+// zero relevance from an a * c rule above, so a conv layer followed by a
+// ReLU (VGG's, ResNet's inner ones) needs one transposed pass, not two.
 void TwoTerms(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool_t pool,
               const float* x1, const float* x2, float* r_in) {
   if (!IsConv(n)) {
@@ -182,12 +193,16 @@ void TwoTerms(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool_t 
     return;
   }
   const size_t bytes = n.out_elements * sizeof(float);
-  if (x1 != sc.s1) std::memcpy(sc.s1, x1, bytes);
-  if (x2 != sc.s2) std::memcpy(sc.s2, x2, bytes);
-  RunTransposedOp(n, sc, n.t_main, pool);
-  K().vmuladd(n.in_elements, n.a, sc.c1, r_in);
-  RunTransposedOp(n, sc, n.t_second, pool);
-  K().vmuladd(n.in_elements, n.a, sc.c1, r_in);
+  if (!AllZero(n.out_elements, x1)) {
+    if (x1 != sc.s1) std::memcpy(sc.s1, x1, bytes);
+    RunTransposedOp(n, sc, n.t_main, pool);
+    K().vmuladd(n.in_elements, n.a, sc.c1, r_in);
+  }
+  if (!AllZero(n.out_elements, x2)) {
+    if (x2 != sc.s2) std::memcpy(sc.s2, x2, bytes);
+    RunTransposedOp(n, sc, n.t_second, pool);
+    K().vmuladd(n.in_elements, n.a, sc.c1, r_in);
+  }
 }
 
 void RunEpsilon(const RelevanceNode& n, const RelevanceScratch& sc, pthreadpool_t pool,

@@ -297,18 +297,30 @@ Status ModelBuilder::Finish(std::vector<uint8_t>* bytes) const {
   std::vector<flatbuffers::Offset<fb::Layer>> layers;
   for (const Impl::PendingLayer& l : m.layers) {
     auto options = WriteOptions(fbb, l.kind, l.params, l.buffer_index);
-    layers.push_back(fb::CreateLayer(fbb, fbb.CreateString(l.name), options.first,
-                                     options.second, fbb.CreateVector(l.inputs), l.output));
+    // Nested objects are serialized in a fixed order, never as arguments of
+    // one call (whose evaluation order is the compiler's: GCC goes right to
+    // left on x86-64 and left to right on ARM), so every platform writes the
+    // same bytes. The order is the one x86-64 builds always had.
+    const auto inputs = fbb.CreateVector(l.inputs);
+    const auto name = fbb.CreateString(l.name);
+    layers.push_back(
+        fb::CreateLayer(fbb, name, options.first, options.second, inputs, l.output));
   }
   const InputDesc& d = m.input_desc;
-  auto info = fb::CreateInputInfo(fbb, static_cast<fb::SourceLayout>(d.source_layout),
-                                  OptionalFloats(fbb, d.low), OptionalFloats(fbb, d.high),
-                                  OptionalFloats(fbb, d.mean), OptionalFloats(fbb, d.std));
+  const auto std_dev = OptionalFloats(fbb, d.std);  // fixed order, as above
+  const auto mean = OptionalFloats(fbb, d.mean);
+  const auto high = OptionalFloats(fbb, d.high);
+  const auto low = OptionalFloats(fbb, d.low);
+  auto info = fb::CreateInputInfo(fbb, static_cast<fb::SourceLayout>(d.source_layout), low, high,
+                                  mean, std_dev);
   flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>> labels = 0;
   if (!m.labels.empty()) labels = fbb.CreateVectorOfStrings(m.labels);
-  auto root = fb::CreateModel(fbb, internal::kFormatVersion, fbb.CreateString(m.producer),
-                              fbb.CreateVector(tensors), fbb.CreateVector(buffers),
-                              fbb.CreateVector(layers), static_cast<uint32_t>(m.input),
+  const auto layer_vector = fbb.CreateVector(layers);  // fixed order, as above
+  const auto buffer_vector = fbb.CreateVector(buffers);
+  const auto tensor_vector = fbb.CreateVector(tensors);
+  const auto producer = fbb.CreateString(m.producer);
+  auto root = fb::CreateModel(fbb, internal::kFormatVersion, producer, tensor_vector,
+                              buffer_vector, layer_vector, static_cast<uint32_t>(m.input),
                               static_cast<uint32_t>(m.output), info, labels);
   fb::FinishModelBuffer(fbb, root);
   bytes->assign(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());

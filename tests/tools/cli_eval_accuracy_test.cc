@@ -306,8 +306,16 @@ TEST(CliEvalAccuracyTest, ProgressBarOnlyOnATerminal) {
 // The example models trained on Fashion-MNIST must classify at least 90% of
 // the first 2000 test images right. Both the models and the data set
 // (Debian's dataset-fashion-mnist, installed by install_deps.sh) are
-// dependencies, so their absence is a failure.
+// dependencies, so their absence is a failure. Under qemu-user (a cross
+// build's suite) the first 1000 are enough to show the ARM build classifies
+// as the x86-64 one does (91.1% and 92.0% there), at half the time, which
+// is most of that suite's time.
 TEST(CliEvalAccuracyTest, FashionMnistModelsReachNinetyPercent) {
+#if LRP_TESTS_EMULATED
+  constexpr int kImages = 1000;
+#else
+  constexpr int kImages = 2000;
+#endif
   const std::string dir = "/usr/share/datasets/fashion-mnist/";
   const Files f = {dir + "t10k-images-idx3-ubyte.gz", dir + "t10k-labels-idx1-ubyte.gz"};
   ASSERT_TRUE(Exists(f.images) && Exists(f.labels))
@@ -315,10 +323,10 @@ TEST(CliEvalAccuracyTest, FashionMnistModelsReachNinetyPercent) {
   for (const char* name : {"fashion_mnist_cnn", "fashion_mnist_lrn"}) {
     const std::string model = std::string(LRP_SOURCE_DIR) + "/examples/models/" + name + ".lrpm";
     ASSERT_TRUE(Exists(model)) << "model file missing: " << model;
-    CliResult r = Lrp(Args(model, f, "--limit 2000 --json"));
+    CliResult r = Lrp(Args(model, f, "--limit " + std::to_string(kImages) + " --json"));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     ASSERT_TRUE(JsonChecker(r.out).Valid()) << r.out;
-    EXPECT_EQ(JsonNumber(r.out, "count"), 2000);
+    EXPECT_EQ(JsonNumber(r.out, "count"), kImages);
     EXPECT_EQ(JsonNumber(r.out, "classes"), 10);
     const double accuracy = JsonNumber(r.out, "top1_accuracy");
     EXPECT_GE(accuracy, 0.90) << name << ": " << r.out;
