@@ -13,10 +13,21 @@
 #define LRP_PORTS_KERNELS_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 namespace lrp {
 namespace ports {
+
+// Local response normalization across channels, ONNX semantics (RULES.md
+// §4.1): size = window in channels, alpha is divided by size, bias > 0 and
+// alpha >= 0 (the model verifier guarantees both, so the base is > 0).
+struct LrnParams {
+  int32_t size;
+  float alpha;
+  float beta;
+  float bias;
+};
 
 // Elementwise weight modifier applied on the fly by the dense kernels.
 enum class WeightMod : int { kIdentity = 0, kPositive = 1, kNegative = 2, kSquare = 3 };
@@ -44,6 +55,16 @@ using DenseTransposedFn = void (*)(size_t rows, size_t width, size_t stride, con
 using DenseModifiedFn = void (*)(size_t rows, size_t cols, const float* w, const float* a,
                                  WeightMod mod, float* z);
 
+// LRN forward over `pixels` rows of `channels` values (NHWC):
+//   y[p, c] = x[p, c] * (bias + alpha/size * sum_{i in N(c)} x[p, i]^2)^-beta,
+//   N(c) = max(0, c - floor((size-1)/2)) .. min(C-1, c + ceil((size-1)/2))
+// (an even window has its extra channel ABOVE c, unlike PyTorch's). x and y
+// must not overlap. Allocation-free. Variants differ from the scalar kernel
+// by the rounding of the window sum and of the power (bound stated in
+// tests/ports/lrn_kernels_test.cc).
+using LrnFn = void (*)(size_t pixels, size_t channels, const float* x, float* y,
+                       const LrnParams& params);
+
 struct KernelTable {
   const char* isa;  // "scalar", "sse2", "avx2", "avx512f", "neon"
   VStabDivFn vstabdiv;
@@ -51,6 +72,7 @@ struct KernelTable {
   VMulAddFn vmuladd;
   DenseTransposedFn dense_transposed;
   DenseModifiedFn dense_modified;
+  LrnFn lrn;
 };
 
 // The plain C++ reference (ports/scalar/).

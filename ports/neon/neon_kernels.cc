@@ -8,7 +8,8 @@ namespace ports {
 const KernelTable& NeonKernels() {
   static const KernelTable table = {
       "neon",           F32VStabDivNeonU8,        F32VMulNeonU8,
-      F32VMulAddNeonU8, F32DenseTransposedNeonR4, F32DenseModifiedNeonR4};
+      F32VMulAddNeonU8, F32DenseTransposedNeonR4, F32DenseModifiedNeonR4,
+      F32LrnNeon};
   return table;
 }
 

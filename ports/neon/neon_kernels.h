@@ -27,6 +27,9 @@ void F32VMulNeonU8(size_t n, const float* a, const float* c, float* y);
 void F32VMulAddNeonU8(size_t n, const float* a, const float* c, float* y);
 void F32DenseTransposedNeonR4(size_t rows, size_t width, size_t stride, const float* w,
                               const float* s, WeightMod mod, float* x);
+// LRN forward (LrnFn), ports/neon/lrn_neon.cc.
+void F32LrnNeon(size_t pixels, size_t channels, const float* x, float* y,
+                const LrnParams& params);
 void F32DenseModifiedNeonR4(size_t rows, size_t cols, const float* w, const float* a, WeightMod mod,
                             float* z);
 

@@ -1,5 +1,6 @@
 // Scalar reference of the relevance kernels (ports/kernels.h).
 #include "ports/kernels.h"
+#include "ports/scalar/lrn_scalar.h"
 
 namespace lrp {
 namespace ports {
@@ -55,7 +56,7 @@ void DenseModified(size_t rows, size_t cols, const float* w, const float* a, Wei
 
 const KernelTable& ScalarKernels() {
   static const KernelTable table = {"scalar", VStabDiv, VMul, VMulAdd, DenseTransposed,
-                                    DenseModified};
+                                    DenseModified, f32_lrn_ukernel__scalar};
   return table;
 }
 

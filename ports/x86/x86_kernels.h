@@ -14,6 +14,14 @@ const KernelTable& Sse2Kernels();     // ports/x86/sse2/
 const KernelTable& Avx2Kernels();     // ports/x86/avx2/, also needs FMA3
 const KernelTable& Avx512fKernels();  // ports/x86/avx512f/
 
+// LRN forward (LrnFn), one file per ISA folder: lrn_<isa>.cc.
+void F32LrnSse2(size_t pixels, size_t channels, const float* x, float* y,
+                const LrnParams& params);
+void F32LrnAvx2(size_t pixels, size_t channels, const float* x, float* y,
+                const LrnParams& params);
+void F32LrnAvx512f(size_t pixels, size_t channels, const float* x, float* y,
+                   const LrnParams& params);
+
 }  // namespace ports
 }  // namespace lrp
 

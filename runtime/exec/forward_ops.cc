@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "ports/scalar/lrn_scalar.h"
+#include "ports/kernels.h"
 #include "runtime/xnn/convolution.h"
 #include "runtime/xnn/xnn_init.h"
 
@@ -239,8 +239,9 @@ Status RunNode(const ExecNode& node, pthreadpool_t pool) {
   }
   if (node.layer->kind == LayerKind::kLRN) {
     const LayerParams& p = node.layer->params;
-    ports::f32_lrn_ukernel__scalar(node.pixels, node.channels, node.input, node.output,
-                                   ports::LrnParams{p.size, p.alpha, p.beta, p.bias});
+    // The fastest variant for this CPU (LRP_ISA can pick another one).
+    ports::BestKernels().lrn(node.pixels, node.channels, node.input, node.output,
+                             ports::LrnParams{p.size, p.alpha, p.beta, p.bias});
   }
   return Status::Ok();
 }

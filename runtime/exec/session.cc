@@ -365,6 +365,15 @@ const double* Session::relevance_sums() const {
   return state_->explain ? state_->explain->sums : nullptr;
 }
 
+const LayerConservation* Session::layer_conservation() const {
+  return state_->explain ? state_->explain->conservation : nullptr;
+}
+
+int Session::relevance_exponent(uint32_t index) const {
+  if (!state_->explain || index >= model_->tensors().size()) return 0;
+  return state_->explain->exponents[index];
+}
+
 uint32_t Session::logits_tensor() const {
   return state_->explain ? state_->explain->logits
                          : static_cast<uint32_t>(model_->output());

@@ -30,6 +30,9 @@ constexpr NamedRule kRuleNames[] = {
     {"norm", RuleKind::kNorm},
     {"winner-take-all", RuleKind::kWinnerTakeAll},
     {"gradient", RuleKind::kGradient},
+    {"taylor", RuleKind::kLrnTaylor},
+    {"taylor-unnormalized", RuleKind::kLrnTaylorUnnormalized},
+    {"rlrp", RuleKind::kRelative},
 };
 
 bool IsWeighted(LayerKind k) { return k == LayerKind::kConv2D || k == LayerKind::kDense; }
@@ -129,6 +132,13 @@ bool Fits(RuleKind rule, LayerKind kind) {
              kind == LayerKind::kAdd || kind == LayerKind::kMaxPool2D;
     case RuleKind::kWinnerTakeAll:
       return kind == LayerKind::kMaxPool2D;
+    case RuleKind::kLrnTaylor:
+    case RuleKind::kLrnTaylorUnnormalized:
+      return kind == LayerKind::kLRN;
+    case RuleKind::kRelative:  // R-LRP-P (RULES.md section 5)
+      return IsWeighted(kind) || kind == LayerKind::kBatchNorm ||
+             kind == LayerKind::kAvgPool2D || kind == LayerKind::kGlobalAvgPool ||
+             kind == LayerKind::kAdd;
     case RuleKind::kEpsilon:
     case RuleKind::kZero:
       return IsWeighted(kind) || kind == LayerKind::kBatchNorm;
@@ -137,8 +147,22 @@ bool Fits(RuleKind rule, LayerKind kind) {
   }
 }
 
+// The three LRN forms of RULES.md §11, as composite parameter values.
+bool ParseLrnForm(const std::string& text, RuleKind* kind) {
+  if (text == "taylor") {
+    *kind = RuleKind::kLrnTaylor;
+  } else if (text == "taylor-unnormalized") {
+    *kind = RuleKind::kLrnTaylorUnnormalized;
+  } else if (text == "identity") {
+    *kind = RuleKind::kPass;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 // The rule of the base map (Zennit layer_map_base) for non-weighted layers.
-Rule BaseRule(LayerKind kind, const Rule& defaults) {
+Rule BaseRule(LayerKind kind, const Rule& defaults, RuleKind lrn) {
   Rule r = defaults;
   switch (kind) {
     case LayerKind::kAvgPool2D:
@@ -153,8 +177,11 @@ Rule BaseRule(LayerKind kind, const Rule& defaults) {
     case LayerKind::kReshape:
       r.kind = RuleKind::kGradient;  // split / identity: the gradient
       break;
+    case LayerKind::kLRN:
+      r.kind = lrn;  // composite parameter lrn=
+      break;
     default:
-      r.kind = RuleKind::kPass;  // activations, BatchNorm, LRN
+      r.kind = RuleKind::kPass;  // activations, BatchNorm
       break;
   }
   return r;
@@ -180,6 +207,10 @@ bool ParseRuleKind(const std::string& name, RuleKind* kind) {
     *kind = RuleKind::kAlphaBeta;
     return true;
   }
+  if (name == "identity") {  // LRN's identity rule (RULES.md §4.2 a)
+    *kind = RuleKind::kPass;
+    return true;
+  }
   return false;
 }
 
@@ -187,7 +218,7 @@ const std::vector<std::string>& CompositeNames() {
   static const std::vector<std::string> names = {
       "epsilon",      "epsilon-plus",   "epsilon-plus-flat",         "epsilon-gamma-box",
       "epsilon-alpha2-beta1", "epsilon-alpha2-beta1-flat", "lrp-cmp", "lrp-overview",
-      "gradient",     "gradient-x-input"};
+      "gradient",     "gradient-x-input", "rlrp"};
   return names;
 }
 
@@ -272,9 +303,18 @@ Status ResolveComposite(const Model& model, const Composite& composite,
   bool flat_first = name == "epsilon-plus-flat" || name == "epsilon-alpha2-beta1-flat" ||
                     name == "lrp-cmp";
   bool alpha_given = false, beta_given = false, epsilon_given = false;
+  RuleKind lrn = RuleKind::kLrnTaylor;  // RULES.md §11: the normalized form
+  // R-LRP divides by nothing per neuron but at residual Adds: its LRN layers
+  // pass relevance through unless lrn= asks for a Taylor form.
+  if (name == "rlrp") lrn = RuleKind::kPass;
   for (const auto& kv : composite.params) {
     if (kv.first == "flat") {
       LRP_RETURN_IF_ERROR(ParseBool("flat", kv.second, &flat_first));
+    } else if (kv.first == "lrn") {
+      if (!ParseLrnForm(kv.second, &lrn)) {
+        return Bad("lrn must be taylor, taylor-unnormalized or identity (got '" + kv.second +
+                   "')");
+      }
     } else if (kv.first == "maxpool") {
       if (kv.second == "wta") {
         defaults.proportional_max = false;
@@ -311,11 +351,13 @@ Status ResolveComposite(const Model& model, const Composite& composite,
   rules->assign(n, Rule());
   for (int i = 0; i < n; ++i) {
     const LayerKind kind = layers[i].kind;
-    Rule r = BaseRule(kind, defaults);
+    Rule r = BaseRule(kind, defaults, lrn);
     if (i >= explained) {
       r.kind = RuleKind::kPass;
     } else if (name == "gradient" || name == "gradient-x-input") {
       r.kind = RuleKind::kGradient;
+    } else if (name == "rlrp" && Fits(RuleKind::kRelative, kind)) {
+      r.kind = RuleKind::kRelative;  // the rest keeps the base map (Pass, WTA, routing)
     } else if (IsWeighted(kind)) {
       const bool conv = kind == LayerKind::kConv2D;
       r = defaults;

@@ -6,6 +6,7 @@
 
 #include "ports/kernels.h"
 #include "ports/scalar/layer_relevance_scalar.h"
+#include "ports/scalar/lrn_relevance_scalar.h"
 
 namespace lrp {
 namespace internal {
@@ -156,12 +157,20 @@ void RunLayerRule(const Model& model, const RelevanceNode& n, const RelevanceScr
       }
       return;
     }
-    case LayerKind::kLRN:
+    case LayerKind::kLRN: {
+      const ports::LrnParams lrn{p.size, p.alpha, p.beta, p.bias};
+      const size_t pixels = count / n.in_channels;
+      if (n.rule == RuleKind::kLrnTaylor || n.rule == RuleKind::kLrnTaylorUnnormalized) {
+        // c1 holds 3 x channels floats for any LRN layer (MeasureExplain).
+        ports::f32_lrn_taylor_relevance__scalar(pixels, n.in_channels, n.a, r_out, lrn,
+                                                n.rule == RuleKind::kLrnTaylor, n.stabilizer,
+                                                sc.c1, r_in[0]);
+        return;
+      }
       if (!gradient) break;  // identity (RULES.md §4.2 a)
-      ports::f32_lrn_gradient__scalar(count / n.in_channels, n.in_channels, n.a, r_out,
-                                      ports::LrnParams{p.size, p.alpha, p.beta, p.bias},
-                                      r_in[0]);
+      ports::f32_lrn_gradient__scalar(pixels, n.in_channels, n.a, r_out, lrn, r_in[0]);
       return;
+    }
     case LayerKind::kReshape:
     case LayerKind::kSoftmax:
     case LayerKind::kConv2D:

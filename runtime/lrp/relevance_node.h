@@ -12,6 +12,7 @@
 
 #include "lrp/explain.h"
 #include "lrp/model.h"
+#include "lrp/session.h"
 
 namespace lrp {
 namespace internal {
@@ -61,6 +62,31 @@ struct RelevanceNode {
   float* col = nullptr;       // strided convolutions: per-tap transposed products
   float* low = nullptr;       // ZBox bounds per input channel
   float* high = nullptr;
+
+  // R-LRP branch equalization: this node reads the block input of
+  // BranchMerge `branch_merge` on the branch side, so its relevance for that
+  // input goes to the merge's accumulator (-1: none).
+  int32_t branch_merge = -1;
+};
+
+// A residual Add y = skip + branch explained with kRelative, whose branch
+// relevance at the block input x is kept apart and rescaled before it joins
+// the skip path's (RULES.md section 5.3; runtime/lrp/residual_merge.h).
+struct BranchMerge {
+  uint32_t add_layer = 0;
+  uint32_t block_input = 0;   // x, where the two paths meet
+  int32_t merge_before = -1;  // the producer of x: merge before it runs (-1: at the end)
+  uint32_t skip_input = 0;    // index (0/1) of the Add input on the skip path
+  float* acc = nullptr;       // the branch's relevance at x (x's size)
+  // During a pass:
+  bool acc_written = false;
+  int acc_exponent = 0;
+  double sum_skip = 0, sum_branch = 0;  // what the Add gave each input
+  // What arrived at x on each side, unscaled (stored x 2^-E), tracked from
+  // the writers' own sums so the merge need not re-read x; `tracked` is
+  // false once a writer that reports no sum (another rule) wrote x.
+  double skip_at_x = 0, branch_at_x = 0;
+  bool tracked = true;
 };
 
 // Explain-time state of a Session (arena).
@@ -70,6 +96,10 @@ struct ExplainState {
   float** relevance = nullptr;   // per tensor, null if never on the path
   uint8_t* written = nullptr;    // per tensor, during a pass
   double* sums = nullptr;        // per tensor
+  int* exponents = nullptr;      // per tensor: stored relevance = 2^E x unscaled
+  LayerConservation* conservation = nullptr;  // per layer
+  BranchMerge* merges = nullptr;
+  uint32_t num_merges = 0;
   RelevanceScratch scratch;
   uint32_t logits = 0;           // tensor the pass starts from
   int target = -1;

@@ -35,6 +35,9 @@ bool ZeroSafe(const Model& model, const std::vector<Rule>& rules, size_t explain
       case RuleKind::kGammaClassic:
       case RuleKind::kAlphaBeta:
       case RuleKind::kNorm:
+      case RuleKind::kLrnTaylor:  // every share has a factor x_j
+      case RuleKind::kLrnTaylorUnnormalized:
+      case RuleKind::kRelative:
         break;  // relevance = input * something
       case RuleKind::kPass:
       case RuleKind::kWinnerTakeAll: {
@@ -134,7 +137,8 @@ ExplainFootprint MeasureExplain(const Model& model, const std::vector<Rule>& rul
   f.explained_layers = ExplainedLayers(model);
   f.table_bytes = Align(sizeof(ExplainState)) + Align(sizeof(RelevanceNode) * layers.size()) +
                   Align(sizeof(float*) * num_tensors) + Align(num_tensors) +
-                  Align(sizeof(double) * num_tensors);
+                  Align(sizeof(double) * num_tensors) + Align(sizeof(int) * num_tensors) +
+                  Align(sizeof(LayerConservation) * layers.size());
   f.pre_offset.assign(layers.size(), SIZE_MAX);
   f.constant_offset.assign(layers.size(), SIZE_MAX);
   f.bounds_offset.assign(layers.size(), SIZE_MAX);
@@ -151,6 +155,8 @@ ExplainFootprint MeasureExplain(const Model& model, const std::vector<Rule>& rul
     const RuleKind r = rules[i].kind;
     grow(kS1, out);
     grow(kC1, in);
+    // The LRN Taylor rules' per-row work: 3 x channels (> in for one pixel).
+    if (l.kind == LayerKind::kLRN) grow(kC1, 3 * LastDim(model.tensors()[l.inputs[0]].shape));
     if (l.kind == LayerKind::kAdd) grow(kAp, in);  // x + x
     if (IsWeighted(l.kind)) {
       const bool split = r == RuleKind::kGamma || r == RuleKind::kAlphaBeta;
@@ -189,7 +195,10 @@ ExplainFootprint MeasureExplain(const Model& model, const std::vector<Rule>& rul
       f.constant_bytes += 2 * Align(channels * sizeof(float));
     }
   }
+  f.merges = PlanBranchMerges(model, rules, f.explained_layers);
+  f.table_bytes += Align(sizeof(BranchMerge) * f.merges.merges.size());
   f.scratch_bytes = f.col_elements ? TensorBufferBytes(f.col_elements) : 0;
+  for (size_t n : f.merges.slot_elements) f.scratch_bytes += TensorBufferBytes(n);
   for (size_t n : f.scratch_elements) f.scratch_bytes += n ? TensorBufferBytes(n) : 0;
   return f;
 }
@@ -209,6 +218,13 @@ Status BuildExplain(const Model& model, const std::vector<Rule>& rules,
   state->written = p;
   p += Align(num_tensors);
   state->sums = reinterpret_cast<double*>(p);
+  p += Align(sizeof(double) * num_tensors);
+  state->exponents = reinterpret_cast<int*>(p);
+  p += Align(sizeof(int) * num_tensors);
+  state->conservation = reinterpret_cast<LayerConservation*>(p);
+  for (size_t i = 0; i < layers.size(); ++i) new (&state->conservation[i]) LayerConservation();
+  p += Align(sizeof(LayerConservation) * layers.size());
+  state->merges = reinterpret_cast<BranchMerge*>(p);
   for (size_t t = 0; t < num_tensors; ++t) {
     state->relevance[t] = plan.has_relevance[t]
                               ? reinterpret_cast<float*>(regions.relevance +
@@ -226,9 +242,27 @@ Status BuildExplain(const Model& model, const std::vector<Rule>& rules,
     s += n ? TensorBufferBytes(n) : 0;
   }
   float* col = f.col_elements ? reinterpret_cast<float*>(s) : nullptr;
+  s += f.col_elements ? TensorBufferBytes(f.col_elements) : 0;
+  std::vector<float*> slots;  // Session creation may allocate; Explain() never
+  for (size_t n : f.merges.slot_elements) {
+    slots.push_back(reinterpret_cast<float*>(s));
+    s += TensorBufferBytes(n);
+  }
   state->logits = layers[f.explained_layers - 1].output;
 
   const std::vector<bool>& nonneg = f.nonneg;
+  std::vector<int32_t> branch_merge(layers.size(), -1);
+  for (size_t k = 0; k < f.merges.merges.size(); ++k) {
+    const MergePlan& m = f.merges.merges[k];
+    BranchMerge* b = new (&state->merges[k]) BranchMerge();
+    b->add_layer = m.add_layer;
+    b->block_input = m.block_input;
+    b->merge_before = m.merge_before;
+    b->skip_input = m.skip_input;
+    b->acc = slots[m.slot];
+    for (uint32_t r : m.branch_readers) branch_merge[r] = static_cast<int32_t>(k);
+  }
+  state->num_merges = static_cast<uint32_t>(f.merges.merges.size());
   for (size_t i = 0; i < f.explained_layers; ++i) {
     const LayerDesc& l = layers[i];
     const Rule& r = rules[i];
@@ -257,6 +291,7 @@ Status BuildExplain(const Model& model, const std::vector<Rule>& rules,
     n->out_elements = n->layer_output_shape.elements();
     n->in_channels = LastDim(n->layer_input_shape);
     n->out_channels = LastDim(n->layer_output_shape);
+    n->branch_merge = branch_merge[i];
     if (!IsWeighted(l.kind)) continue;
     if (UsesCol2Im(*n)) n->col = col;
     if (f.constant_offset[i] != SIZE_MAX) {

@@ -2,7 +2,8 @@
 // (computed before the arena exists) and the construction of its nodes.
 //
 // Regions (each 64-byte aligned, laid out by the Session):
-//   tables    ExplainState, RelevanceNode[L], per-tensor pointers, flags, sums
+//   tables    ExplainState, RelevanceNode[L], per-tensor pointers, flags, sums,
+//             exponents, per-layer conservation, branch merges
 //   pre       pre-activations z of Conv2D/Dense layers with a fused
 //             activation (the forward pass then writes z, and a clamp makes y)
 //   scratch   RelevanceScratch, shared by all nodes
@@ -20,6 +21,7 @@
 #include "lrp/model.h"
 #include "lrp/status.h"
 #include "runtime/lrp/relevance_node.h"
+#include "runtime/lrp/residual_merge.h"
 #include "runtime/plan/planner.h"
 
 namespace lrp {
@@ -39,6 +41,7 @@ struct ExplainFootprint {
   size_t pre_bytes = 0;
   size_t scratch_elements[8] = {}; // per ScratchBuffer; 0 if no rule uses it
   size_t col_elements = 0;         // col2im buffer (strided convolutions)
+  MergeLayout merges;              // R-LRP branch equalization (scratch)
   size_t scratch_bytes = 0;
   std::vector<size_t> constant_offset;  // per layer; SIZE_MAX if none
   std::vector<size_t> bounds_offset;    // per layer (ZBox low, then high)

@@ -103,6 +103,66 @@ TEST(ExplainAllocCounterTest, SeesSessionCreation) {
   EXPECT_GT(counter.allocations(), 0u);
 }
 
+// Each LRN relevance form (composite parameter lrn=) on a network with two
+// LRN layers of different widths, one with an even window: the Taylor
+// rules' per-row work lives in the arena's scratch, and the forward runs
+// the dispatched LRN kernel.
+class ExplainZeroAllocLrnTest
+    : public ::testing::TestWithParam<std::tuple<std::string, int>> {};
+
+TEST_P(ExplainZeroAllocLrnTest, RepeatedForwardAndExplainAllocateNothing) {
+  if (!AllocCounterAvailable()) GTEST_SKIP() << "allocator owned by a sanitizer";
+  const auto& [form, threads] = GetParam();
+  Rng rng(36);
+  ModelBuilder b;
+  uint32_t t = b.Input("image", Shape{8, 8, 3});
+  LayerParams conv = ConvParams(6, 3, 3);
+  conv.activation = Activation::kRelu;
+  t = AddRandomConv(&b, &rng, "conv1", t, conv);
+  t = b.LRN("lrn1", t, 5, 1e-2f, 0.75f, 2.0f);
+  conv.out_channels = 9;
+  t = AddRandomConv(&b, &rng, "conv2", t, conv);
+  t = b.LRN("lrn2", t, 4, 0.5f, 0.6f, 1.0f);
+  t = b.Flatten("flatten", t);
+  AddRandomDense(&b, &rng, "fc", t, 4);
+  Model model;
+  LRP_ASSERT_OK(FinishModel(b, &model));
+  SessionOptions options;
+  options.mode = Mode::kExplain;
+  options.threads = threads;
+  options.composite.name = "epsilon";
+  options.composite.params = {{"lrn", form}};
+  std::unique_ptr<Session> session;
+  LRP_ASSERT_OK(Session::Create(model, options, &session));
+  const std::vector<float> a = RandomInput(model, 37);
+  double checksum = 0;
+  ScopedAllocCounter counter;
+  for (int i = 0; i < 5; ++i) {
+    Status s = session->Forward(a.data(), a.size());
+    if (s.ok()) s = session->Explain(-1, ExplainInit::kLogit);
+    if (s.ok()) checksum += session->relevance()[0];
+    if (!s.ok()) {
+      ADD_FAILURE() << "iteration " << i << ": " << s.ToString();
+      break;
+    }
+  }
+  EXPECT_EQ(counter.allocations(), 0u);
+  EXPECT_EQ(counter.deallocations(), 0u);
+  EXPECT_FALSE(std::isnan(checksum)) << "relevance is NaN";
+}
+
+INSTANTIATE_TEST_SUITE_P(LrnForms, ExplainZeroAllocLrnTest,
+                         ::testing::Combine(::testing::Values("taylor", "taylor-unnormalized",
+                                                              "identity"),
+                                            ::testing::Values(1, 2)),
+                         [](const ::testing::TestParamInfo<std::tuple<std::string, int>>& info) {
+                           std::string n = std::get<0>(info.param);
+                           for (char& ch : n) {
+                             if (ch == '-') ch = '_';
+                           }
+                           return n + "_threads" + std::to_string(std::get<1>(info.param));
+                         });
+
 std::vector<std::string> Names() { return CompositeNames(); }
 
 INSTANTIATE_TEST_SUITE_P(Composites, ExplainZeroAllocTest,

@@ -24,6 +24,7 @@ namespace {
 using cli_test::CliResult;
 using cli_test::ExpectOneLineError;
 using cli_test::JsonChecker;
+using cli_test::JsonNumbers;
 using cli_test::Lrp;
 using cli_test::MakeSmallCnn;
 using cli_test::Quote;
@@ -37,23 +38,6 @@ std::string Image() {
 // "explain --model M --input IMAGE " + rest.
 CliResult Explain(const std::string& model, const std::string& rest) {
   return Lrp("explain --model " + Quote(model) + " --input " + Image() + " " + rest);
-}
-
-// Every number that follows "key": in a JSON document, in order.
-std::vector<double> JsonNumbers(const std::string& json, const std::string& key) {
-  std::vector<double> out;
-  const std::string needle = "\"" + key + "\": ";
-  for (size_t at = json.find(needle); at != std::string::npos; at = json.find(needle, at + 1)) {
-    const char* p = json.c_str() + at + needle.size();
-    if (std::string(p, 4) == "null") {
-      out.push_back(std::numeric_limits<double>::quiet_NaN());
-      continue;
-    }
-    char* end = nullptr;
-    out.push_back(std::strtod(p, &end));
-    EXPECT_NE(end, p) << "no number after " << needle;
-  }
-  return out;
 }
 
 double JsonNumber(const std::string& json, const std::string& key) {

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,24 @@ inline void ExpectOneLineError(const CliResult& r, int exit_code, const std::str
   EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "more than one line:\n" << r.err;
   EXPECT_EQ(r.err.rfind(prefix, 0), 0u) << r.err;
   EXPECT_NE(r.err.find(needle), std::string::npos) << "'" << needle << "' not in: " << r.err;
+}
+
+// Every number that follows "key": in a JSON document, in order (NaN for
+// null).
+inline std::vector<double> JsonNumbers(const std::string& json, const std::string& key) {
+  std::vector<double> out;
+  const std::string needle = "\"" + key + "\": ";
+  for (size_t at = json.find(needle); at != std::string::npos; at = json.find(needle, at + 1)) {
+    const char* p = json.c_str() + at + needle.size();
+    if (std::string(p, 4) == "null") {
+      out.push_back(std::numeric_limits<double>::quiet_NaN());
+      continue;
+    }
+    char* end = nullptr;
+    out.push_back(std::strtod(p, &end));
+    EXPECT_NE(end, p) << "no number after " << needle;
+  }
+  return out;
 }
 
 inline std::string MakeSmallCnn(const std::string& name = "model.lrpm") {

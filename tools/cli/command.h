@@ -36,6 +36,9 @@ const Command& EvalAccuracyCommand();
 #ifdef LRP_WITH_ONNX
 const Command& ConvertCommand();
 #endif
+#ifdef LRP_WITH_DEMO
+const Command& DemoCommand();
+#endif
 
 // Print "lrp <command>: <message>" on stderr and return the exit code.
 int UsageError(const char* command, const std::string& message);

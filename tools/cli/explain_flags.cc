@@ -10,10 +10,13 @@ Status Usage(const std::string& message) { return Status(StatusCode::kInvalidArg
 
 bool IsWeightedRule(RuleKind kind) {
   switch (kind) {
+    case RuleKind::kLrnTaylor:
+    case RuleKind::kLrnTaylorUnnormalized:
     case RuleKind::kPass:
     case RuleKind::kNorm:
     case RuleKind::kWinnerTakeAll:
     case RuleKind::kGradient:
+    case RuleKind::kRelative:  // ignores the bias: zero_bias means nothing
       return false;
     default:
       return true;
@@ -26,17 +29,22 @@ const char kCompositeFlagsHelp[] =
     "  --composite NAME    the rule preset: epsilon, epsilon-plus,\n"
     "                      epsilon-plus-flat, epsilon-gamma-box,\n"
     "                      epsilon-alpha2-beta1, epsilon-alpha2-beta1-flat,\n"
-    "                      lrp-cmp, lrp-overview, gradient, gradient-x-input\n"
+    "                      lrp-cmp, lrp-overview, gradient, gradient-x-input,\n"
+    "                      rlrp (R-LRP, our reading of relative LRP: no\n"
+    "                      division by pre-activations but at residual Adds,\n"
+    "                      conserving up to a reported factor per layer)\n"
     "  --param KEY=VALUE   a preset parameter, repeatable: epsilon, gamma,\n"
     "                      alpha, beta, stabilizer, low, high (comma-separated\n"
     "                      per channel), zero_bias (0/1), rms (0/1), flat (0/1),\n"
-    "                      maxpool (wta/avg)\n"
+    "                      maxpool (wta/avg), lrn (taylor, taylor-unnormalized,\n"
+    "                      identity: the LRN layers' rule; default taylor)\n"
     "  --rule SEL=RULE[:K=V,...]\n"
     "                      a per-layer rule, repeatable, applied after the\n"
     "                      preset (later wins); SEL is a layer name, I or I-J;\n"
     "                      RULE is zero, epsilon, gamma, gamma-classic,\n"
     "                      alpha-beta, zplus, zbox, flat, wsquare, pass, norm,\n"
-    "                      winner-take-all or gradient\n";
+    "                      winner-take-all, gradient or rlrp; on LRN layers taylor,\n"
+    "                      taylor-unnormalized or identity\n";
 
 Status ReadCompositeFlags(const ParsedArgs& args, const std::string& default_name,
                           Composite* composite) {
@@ -100,11 +108,14 @@ void DescribeRule(const Rule& rule, ParamSink* sink) {
       sink->Floats("high", rule.high, false);
       sink->Float("stabilizer", rule.stabilizer, default_stabilizer);
       break;
+    case RuleKind::kLrnTaylor:
     case RuleKind::kFlat:
     case RuleKind::kWSquare:
     case RuleKind::kNorm:
+    case RuleKind::kRelative:  // the stabilizer serves the Add split only
       sink->Float("stabilizer", rule.stabilizer, default_stabilizer);
       break;
+    case RuleKind::kLrnTaylorUnnormalized:
     case RuleKind::kZero:
     case RuleKind::kPass:
     case RuleKind::kWinnerTakeAll:

@@ -77,6 +77,15 @@ std::string PictureText(const ExplainReport& report) {
 // "-" for tensors the relevance pass did not reach (sum NaN).
 std::string Sum(double s) { return std::isnan(s) ? "-" : FormatDouble(s); }
 
+// Whether any layer uses R-LRP: then the report shows each layer's factor
+// lambda and power-of-two exponent (RULES.md section 5).
+bool UsesRelative(const Session& session) {
+  for (const Rule& r : session.rules()) {
+    if (r.kind == RuleKind::kRelative) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void PrintExplainText(const ExplainReport& report, const Session& session) {
@@ -124,8 +133,15 @@ void PrintExplainText(const ExplainReport& report, const Session& session) {
   // first, then the layers in execution order.
   std::printf("relevance sum per tensor (input, then each layer's output):\n");
   const double* sums = session.relevance_sums();
+  const bool relative = UsesRelative(session);
+  const LayerConservation* cons = session.layer_conservation();
   std::vector<std::vector<std::string>> rows = {{"#", "layer", "kind", "rule", "sum"}};
   if (keep) rows[0].push_back("max |R|");
+  if (relative) {
+    // lambda: the layer's factor (given / received); e: received x 2^e;
+    // E: stored = 2^E x unscaled for the layer's output.
+    for (const char* h : {"lambda", "e", "E", "branch"}) rows[0].push_back(h);
+  }
   auto add_max = [&](uint32_t tensor, std::vector<std::string>* row) {
     double m = 0;
     if (keep) row->push_back(MaxAbs(session, tensor, &m) ? FormatDouble(m) : "-");
@@ -133,6 +149,10 @@ void PrintExplainText(const ExplainReport& report, const Session& session) {
   std::vector<std::string> input_row = {"-", Printable(model.tensors()[model.input()].name),
                                         "input", "-", Sum(sums[model.input()])};
   add_max(model.input(), &input_row);
+  if (relative) {
+    input_row.insert(input_row.end(),
+                     {"-", "-", std::to_string(session.relevance_exponent(model.input())), "-"});
+  }
   rows.push_back(input_row);
   for (size_t i = 0; i < model.layers().size(); ++i) {
     const LayerDesc& layer = model.layers()[i];
@@ -140,9 +160,22 @@ void PrintExplainText(const ExplainReport& report, const Session& session) {
                                     LayerKindName(layer.kind), RuleText(session.rules()[i]),
                                     Sum(sums[layer.output])};
     add_max(layer.output, &row);
+    if (relative) {
+      const bool reached = !std::isnan(sums[layer.output]);
+      row.push_back(Sum(cons[i].factor));
+      row.push_back(reached ? std::to_string(cons[i].exponent) : "-");
+      row.push_back(reached ? std::to_string(session.relevance_exponent(layer.output)) : "-");
+      row.push_back(Sum(cons[i].branch_scale));
+    }
     rows.push_back(row);
   }
   PrintTable(rows, "  ");
+  if (relative) {
+    std::printf(
+        "R-LRP: relevance is relative; each layer conserves up to its factor lambda, and the\n"
+        "stored values are 2^E times the unscaled ones (input E = %d)\n",
+        session.relevance_exponent(model.input()));
+  }
 }
 
 void PrintExplainJson(const ExplainReport& report, const Session& session) {
@@ -200,6 +233,7 @@ void PrintExplainJson(const ExplainReport& report, const Session& session) {
   json.Member("init", InitName(report.init));
   json.MemberDouble("seed", Seed(report, f));
   json.MemberDouble("input_relevance_sum", f.input_sum);
+  json.MemberInt("input_relevance_exponent", session.relevance_exponent(model.input()));
 
   json.Key("relevance_file");
   if (report.relevance_path.empty()) {
@@ -257,6 +291,11 @@ void PrintExplainJson(const ExplainReport& report, const Session& session) {
     DescribeRule(rule, &sink);
     json.EndObject();
     json.MemberDouble("relevance_sum", sums[layer.output]);
+    const LayerConservation& c = session.layer_conservation()[i];
+    json.MemberDouble("factor", c.factor);  // null where not measured
+    json.MemberInt("exponent", c.exponent);
+    json.MemberInt("relevance_exponent", session.relevance_exponent(layer.output));
+    json.MemberDouble("branch_scale", c.branch_scale);
     double m = 0;
     if (keep && MaxAbs(session, layer.output, &m)) json.MemberDouble("max_abs_relevance", m);
     json.EndObject();

@@ -18,7 +18,11 @@ const std::vector<const Command*>& Commands() {
       &ConvertCommand(),
 #endif
       &InfoCommand(), &RunCommand(), &ExplainCommand(), &ZooCommand(), &BenchCommand(),
-      &EvalAccuracyCommand()};
+      &EvalAccuracyCommand(),
+#ifdef LRP_WITH_DEMO
+      &DemoCommand(),
+#endif
+  };
   return commands;
 }
 

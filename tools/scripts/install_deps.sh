@@ -10,14 +10,18 @@ packages=(
   libstb-dev libgtest-dev libbenchmark-dev
   libonnx-dev libprotobuf-dev protobuf-compiler zlib1g-dev
   libonnx-testdata dataset-fashion-mnist
+  libcpp-httplib-dev
 )
 # Extra groups, requested by name: `install_deps.sh fuzz`. `cross`: the
-# Raspberry Pi cross compilers and qemu (toolchains/README.md).
+# Raspberry Pi cross compilers and qemu (toolchains/README.md). `browser`:
+# headless Chromium for the demo's page test (tests/demo/demo_browser_test.cc
+# skips without it).
 for group in "$@"; do
   case "$group" in
     fuzz) packages+=(clang libclang-rt-14-dev) ;;
     cross) packages+=(g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user) ;;
-    *) echo "install_deps.sh: unknown group '$group' (known: fuzz, cross)" >&2; exit 2 ;;
+    browser) packages+=(chromium) ;;
+    *) echo "install_deps.sh: unknown group '$group' (known: fuzz, cross, browser)" >&2; exit 2 ;;
   esac
 done
 

@@ -42,6 +42,10 @@ packages=(
   libflatbuffers-dev libflatbuffers2 flatbuffers-compiler-dev
   libstb-dev libstb0 zlib1g-dev zlib1g
   libgtest-dev libgmock-dev libbenchmark-dev libbenchmark1debian
+  # `lrp demo`: cpp-httplib is a shared library on Debian; its pkg-config
+  # file requires openssl, zlib and brotli, and the linker follows its
+  # NEEDED entries into their runtime packages.
+  libcpp-httplib-dev libcpp-httplib0.11 libssl-dev libssl3 libbrotli-dev libbrotli1
 )
 
 stamp="$sysroot/.lrp-sysroot-stamp"

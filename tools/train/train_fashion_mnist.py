@@ -120,7 +120,19 @@ class _LRNExport(torch.autograd.Function):
 
     @staticmethod
     def symbolic(g, x, size, alpha, beta, k):
+        _check_odd_lrn_size(size)
         return g.op("LRN", x, size_i=size, alpha_f=alpha, beta_f=beta, bias_f=k)
+
+
+def _check_odd_lrn_size(size):
+    """PyTorch and ONNX place an even LRN window differently (PyTorch puts
+    the extra channel below c, ONNX above), so an even-size PyTorch LRN
+    exported as an ONNX LRN node would silently compute another function.
+    Only odd sizes, where both agree, may take this path."""
+    if size % 2 == 0:
+        raise ValueError(
+            f"LRN size {size} is even: PyTorch's window (one more channel below c) "
+            "differs from ONNX LRN's (one more above); use an odd size")
 
 
 class FastLRN(nn.LocalResponseNorm):
@@ -133,6 +145,10 @@ class FastLRN(nn.LocalResponseNorm):
     the stock F.local_response_norm, so the reference outputs come from
     PyTorch's own LRN; while exporting it emits an LRN node.
     """
+
+    def __init__(self, size, *args, **kwargs):
+        _check_odd_lrn_size(size)
+        super().__init__(size, *args, **kwargs)
 
     def forward(self, x):
         if torch.onnx.is_in_onnx_export():

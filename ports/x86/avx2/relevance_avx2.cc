@@ -197,7 +197,8 @@ const KernelTable& Avx2Kernels() {
                                     F32VMulAvx2U16,
                                     F32VMulAddAvx2U16,
                                     F32DenseTransposedAvx2R4,
-                                    F32DenseModifiedAvx2R4};
+                                    F32DenseModifiedAvx2R4,
+                                    F32LrnAvx2};
   return table;
 }
 

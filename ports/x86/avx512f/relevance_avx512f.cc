@@ -196,7 +196,8 @@ const KernelTable& Avx512fKernels() {
                                     F32VMulAvx512fU32,
                                     F32VMulAddAvx512fU32,
                                     F32DenseTransposedAvx512fR4,
-                                    F32DenseModifiedAvx512fR4};
+                                    F32DenseModifiedAvx512fR4,
+                                    F32LrnAvx512f};
   return table;
 }
 

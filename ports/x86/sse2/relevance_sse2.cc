@@ -190,7 +190,8 @@ void F32DenseModifiedSse2R4(size_t rows, size_t cols, const float* w, const floa
 const KernelTable& Sse2Kernels() {
   static const KernelTable table = {
       "sse2",           F32VStabDivSse2U8,        F32VMulSse2U8,
-      F32VMulAddSse2U8, F32DenseTransposedSse2R4, F32DenseModifiedSse2R4};
+      F32VMulAddSse2U8, F32DenseTransposedSse2R4, F32DenseModifiedSse2R4,
+      F32LrnSse2};
   return table;
 }
 

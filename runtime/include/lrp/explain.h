@@ -30,7 +30,30 @@ enum class RuleKind : uint8_t {
   kNorm,           // proportional split by the layer's own forward (pools, Add)
   kWinnerTakeAll,  // max pooling: all to the first maximum (Zennit's default)
   kGradient,       // the plain gradient (baselines)
+  // LRN layers (Binder et al. 2016, RULES.md §4.2; identity is kPass, also
+  // spelled "identity"). Shares of input j in output k from the first-order
+  // Taylor expansion: q_kk = x_k (bias + A x_k^2)^-beta, q_jk = x_j dy_k/dx_j
+  // (ports/scalar/lrn_relevance_scalar.h).
+  kLrnTaylor,              // "taylor": R_j = sum_k q_jk R_k / stab(sum_j' q_j'k);
+                           // conservative up to `stabilizer`
+  kLrnTaylorUnnormalized,  // "taylor-unnormalized": sum_k q_jk R_k, the
+                           // authors' Caffe form (not conservative)
+  kRelative,       // R-LRP-P, our reading of R-LRP (RULES.md section 5): see below
 };
+// kRelative ("rlrp") is the project's reading of Nyiri & Gibaru's relative
+// LRP, not a copy of the paper (whose full definition was not available):
+//   Conv2D/Dense, standalone BatchNorm: R_in = a * W^T R -- the LRP-0
+//     numerator without 1/z; the bias is ignored and there is no epsilon.
+//   AvgPool2D/GlobalAvgPool: R_in = a * J^T R (no division).
+//   Add y = u + v: R_u = u R / stab(y), R_v = v R / stab(y) (stabilizer,
+//     default 1e-6) -- the only per-neuron division; then the branch's
+//     relevance at the block input is multiplied by one scalar so the
+//     branch carries the same factor as the skip path.
+// Such a layer conserves relevance up to its factor lambda = sum R_in /
+// sum R_out (reported per layer, never divided by), and rescales the
+// relevance it receives by an exact power of two so float32 neither
+// overflows nor underflows on deep networks: relative values are unchanged
+// bit for bit (see Session::layer_conservation and relevance_exponent).
 const char* RuleKindName(RuleKind kind);  // "epsilon", "gamma-classic", ...
 bool ParseRuleKind(const std::string& name, RuleKind* kind);
 
@@ -59,11 +82,17 @@ struct LayerSelector {
 struct Composite {
   // epsilon, epsilon-plus, epsilon-plus-flat, epsilon-gamma-box,
   // epsilon-alpha2-beta1, epsilon-alpha2-beta1-flat, lrp-cmp, lrp-overview,
-  // gradient, gradient-x-input
+  // gradient, gradient-x-input, rlrp (kRelative on Conv2D/Dense, BatchNorm,
+  // average pools and Add; Pass on activations, winner-take-all on max
+  // pooling, routing on Concat/Reshape; no parameters besides the Add's
+  // stabilizer)
   std::string name = "epsilon";
   // Parameter overrides, "key" -> "value": epsilon, gamma, alpha, beta,
   // stabilizer, low, high (comma-separated per channel), zero_bias (0/1),
-  // flat (0/1, lrp-cmp), maxpool (wta/avg).
+  // flat (0/1, lrp-cmp), maxpool (wta/avg), lrn (taylor, the default /
+  // taylor-unnormalized / identity: the rule of every LRN layer; rlrp
+  // defaults to identity, the gradient composites always take the
+  // gradient).
   std::vector<std::pair<std::string, std::string>> params;
   // Per-layer rules, applied after the preset in order (later wins).
   std::vector<std::pair<LayerSelector, Rule>> overrides;

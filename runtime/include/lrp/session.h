@@ -48,6 +48,26 @@ struct SessionOptions {
   bool keep_relevance = false;
 };
 
+// One layer's line of the conservation report (explain mode, after
+// Explain()). Only R-LRP ("rlrp", RuleKind::kRelative) rescales, so for
+// every other rule exponent is 0.
+struct LayerConservation {
+  // lambda_l = (relevance this layer gave its inputs) / (relevance it
+  // received), both before any rescaling: the multiplicative factor up to
+  // which the layer conserves. Computed for kRelative (e.g. sum_k (z_k - b_k)
+  // R_k / sum_k R_k on Conv2D/Dense), 1 for Pass, winner-take-all and the
+  // routing of Concat/Reshape; NaN for other rules and unreached layers.
+  double factor = 0;
+  // e_l: the relevance the layer received was multiplied by 2^e_l (exact)
+  // before its rule ran, so relevance_exponent(input) =
+  // relevance_exponent(output) + e_l.
+  int exponent = 0;
+  // Add with kRelative whose branch was equalized: the scalar the branch's
+  // relevance at the block input was multiplied by (RULES.md section 5.3);
+  // NaN otherwise.
+  double branch_scale = 0;
+};
+
 // How the arena is spent, in bytes. total is what a caller must supply.
 struct ArenaReport {
   size_t total = 0;
@@ -101,6 +121,13 @@ class Session {
   // report), indexed like Model::tensors(); NaN for tensors not on the
   // relevance path.
   const double* relevance_sums() const;
+  // Per layer (indexed like Model::layers()), after Explain(); null in
+  // forward mode.
+  const LayerConservation* layer_conservation() const;
+  // E_t after Explain(): the relevance stored for tensor t (tensor_relevance,
+  // relevance_sums) is 2^E_t times the unscaled rule result. 0 unless an
+  // R-LRP layer rescaled; 0 in forward mode.
+  int relevance_exponent(uint32_t index) const;
   // The rule each layer uses (explain mode).
   const std::vector<Rule>& rules() const { return rules_; }
   // The tensor relevance starts from (the logits).
